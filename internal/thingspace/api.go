@@ -155,3 +155,13 @@ const (
 	CallbackStatusFailed  = "Failed"
 	CallbackStatusWarning = "Warning"
 )
+
+// Route patterns (net/http ServeMux syntax) of the paths above that carry parameters, for a
+// server that implements the API (the simulator). Each is the matching *Path function with its
+// parameters as wildcards, kept beside it so a path changes in one file.
+const (
+	PatternProfileAction     = pathProfileActions + "{action}"
+	PatternCallbackListeners = pathCallbacks + "{accountName}"
+	PatternCallbackListener  = pathCallbacks + "{accountName}/name/{serviceName}"
+	PatternRequestStatus     = pathAccountsV2 + "{accountName}/requests/{requestId}/status"
+)
