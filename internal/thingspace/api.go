@@ -153,6 +153,8 @@ const (
 const (
 	CallbackStatusSuccess = "Success"
 	CallbackStatusFailed  = "Failed"
+	// CallbackStatusFailure is a spelling of CallbackStatusFailed that secondary sources use.
+	CallbackStatusFailure = "Failure"
 	CallbackStatusWarning = "Warning"
 )
 

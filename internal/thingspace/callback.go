@@ -1,6 +1,12 @@
 package thingspace
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
 
 // Callback is one DeviceProfileService callback message, as ThingSpace POSTs it to the
 // registered listener. The shapes of warning and failure messages are not published, so parsing
@@ -57,4 +63,190 @@ type DeviceCredential struct {
 type FaultResponse struct {
 	FaultCode   string `json:"faultcode"`
 	FaultString string `json:"faultstring"`
+}
+
+// ParseCallback decodes a callback leniently, since ThingSpace does not publish the shapes of
+// warning and failure messages: any JSON object is accepted, a field whose value does not have
+// the documented type is kept in Extra instead of failing the whole message, field names are
+// matched case-insensitively, and Raw keeps the message exactly as received.
+func ParseCallback(data []byte) (*Callback, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return nil, fmt.Errorf("a callback must be a JSON object: %w", err)
+	}
+	if fields == nil {
+		return nil, errors.New("a callback must be a JSON object, not null")
+	}
+	cb := &Callback{Raw: append(json.RawMessage(nil), data...)}
+	known := cb.knownFields()
+	for name, value := range fields {
+		if set, ok := known[strings.ToLower(name)]; ok && set(value) == nil {
+			continue
+		}
+		if cb.Extra == nil {
+			cb.Extra = make(map[string]json.RawMessage)
+		}
+		cb.Extra[name] = value
+	}
+	return cb, nil
+}
+
+// knownFields maps each documented field, lower-cased, to a setter that decodes into it.
+func (cb *Callback) knownFields() map[string]func(json.RawMessage) error {
+	return map[string]func(json.RawMessage) error{
+		"requestid":            decodeInto(&cb.RequestID),
+		"deviceids":            decodeInto(&cb.DeviceIDs),
+		"deviceresponse":       decodeInto(&cb.DeviceResponse),
+		"faultresponse":        decodeInto(&cb.FaultResponse),
+		"status":               decodeInto(&cb.Status),
+		"callbackcount":        decodeInto(&cb.CallbackCount),
+		"maxcallbackthreshold": decodeInto(&cb.MaxCallbackThreshold),
+		"username":             decodeInto(&cb.Username),
+		"password":             decodeInto(&cb.Password),
+	}
+}
+
+// decodeInto returns a setter that leaves *dst untouched unless raw decodes completely, so a
+// half-decoded value never reaches the callback.
+func decodeInto[T any](dst *T) func(json.RawMessage) error {
+	return func(raw json.RawMessage) error {
+		var v T
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return err
+		}
+		*dst = v
+		return nil
+	}
+}
+
+// Outcome is what a callback says about its device.
+type Outcome int
+
+// The outcomes. Only success and failure are final; anything else (a warning, a status
+// ThingSpace has not documented) means the device has not answered yet.
+const (
+	OutcomePending Outcome = iota
+	OutcomeSuccess
+	OutcomeFailure
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case OutcomeSuccess:
+		return "success"
+	case OutcomeFailure:
+		return "failure"
+	}
+	return "pending"
+}
+
+// Final reports whether o ends the wait for its device.
+func (o Outcome) Final() bool { return o != OutcomePending }
+
+// Outcome classifies the callback's status, compared case-insensitively.
+func (cb *Callback) Outcome() Outcome {
+	status := strings.TrimSpace(cb.Status)
+	switch {
+	case strings.EqualFold(status, CallbackStatusSuccess):
+		return OutcomeSuccess
+	case strings.EqualFold(status, CallbackStatusFailed), strings.EqualFold(status, CallbackStatusFailure):
+		return OutcomeFailure
+	}
+	return OutcomePending
+}
+
+// RequestedDevice is a device as a profile action named it.
+type RequestedDevice struct{ EID, ICCID string }
+
+// Answer says which requested device a callback is about (Device, an index into the requested
+// devices, or -1 when it names none of them) and what it says (Outcome).
+type Answer struct {
+	Device  int
+	Outcome Outcome
+}
+
+// Answer finds the requested device this callback answers. Devices are matched by EID, and by
+// ICCID only where the callback or the requested device has no EID: never by position, and never
+// by the whole identifier list, because ThingSpace names the device differently in the callback
+// (the source document's request names EID and ICCID, its callback IMEI and EID).
+func (cb *Callback) Answer(requested []RequestedDevice) Answer {
+	ids := cb.identifiers()
+	eids, iccids := ids.all(KindEID), ids.all(KindICCID)
+	for i, d := range requested {
+		if matchID(d.EID, eids) || (!(d.EID != "" && len(eids) > 0) && matchID(d.ICCID, iccids)) {
+			return Answer{Device: i, Outcome: cb.Outcome()}
+		}
+	}
+	return Answer{Device: -1, Outcome: cb.Outcome()}
+}
+
+// identifiers are every device identifier the callback carries: the top-level list first, then
+// the collection in the device response.
+func (cb *Callback) identifiers() DeviceIDs {
+	ids := append(DeviceIDs(nil), cb.DeviceIDs...)
+	if p := cb.profileResponse(); p != nil {
+		ids = append(ids, p.DeviceIdentifierCollection...)
+	}
+	return ids
+}
+
+func (cb *Callback) profileResponse() *DeviceProfileResponse {
+	if cb.DeviceResponse == nil {
+		return nil
+	}
+	return cb.DeviceResponse.DeviceProfileResponse
+}
+
+// all returns every identifier of one kind (compared case-insensitively), blanks left out.
+func (ids DeviceIDs) all(kind string) []string {
+	var out []string
+	for _, id := range ids {
+		if v := strings.TrimSpace(id.ID); v != "" && strings.EqualFold(strings.TrimSpace(id.Kind), kind) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func matchID(want string, have []string) bool {
+	want = strings.TrimSpace(want)
+	return want != "" && slices.Contains(have, want)
+}
+
+// DeviceResult flattens what a callback says about its device. Missing fields are "".
+type DeviceResult struct {
+	EID, ICCID, IMEI, MDN                         string
+	IPAddress, State, ServicePlan, ProfileStatus  string
+	EuiccStatus, EuiccStatusCode, EuiccStatusDesc string
+	Status                                        string
+	CredentialUsername, CredentialPassword        string
+	FaultCode, FaultString                        string
+}
+
+// Result flattens the callback into a DeviceResult.
+func (cb *Callback) Result() DeviceResult {
+	ids := cb.identifiers()
+	r := DeviceResult{
+		EID: first(ids.all(KindEID)), ICCID: first(ids.all(KindICCID)),
+		IMEI: first(ids.all(KindIMEI)), MDN: first(ids.all(KindMDN)),
+		Status: cb.Status,
+	}
+	if p := cb.profileResponse(); p != nil {
+		r.IPAddress, r.State, r.ServicePlan, r.ProfileStatus = p.IPAddress, p.State, p.ServicePlan, p.ProfileStatus
+		r.EuiccStatus, r.EuiccStatusCode, r.EuiccStatusDesc = p.EuiccStatus, p.EuiccStatusCode, p.EuiccStatusDesc
+		if p.DeviceCredential != nil {
+			r.CredentialUsername, r.CredentialPassword = p.DeviceCredential.Username, p.DeviceCredential.Password
+		}
+	}
+	if f := cb.FaultResponse; f != nil {
+		r.FaultCode, r.FaultString = f.FaultCode, f.FaultString
+	}
+	return r
+}
+
+func first(values []string) string {
+	if len(values) == 0 {
+		return ""
+	}
+	return values[0]
 }
