@@ -1,0 +1,191 @@
+package relay
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Fields of a callback body the relay reads. Everything else is stored as received.
+const (
+	fieldRequestID     = "requestId"
+	fieldUsername      = "username"
+	fieldPassword      = "password"
+	fieldCallbackCount = "callbackCount"
+)
+
+// requestIDPattern is the set of request ids the relay accepts. ThingSpace's are UUIDs; the
+// charset is kept narrow so an id is always safe in a URL path, a log line and a SQL parameter,
+// and never "." or "..".
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
+
+// ValidRequestID reports whether id is a request id the relay stores and serves.
+func ValidRequestID(id string) bool { return requestIDPattern.MatchString(id) }
+
+const requestIDRule = "letters, digits and . _ : - only, starting with a letter or digit, at most 128 characters"
+
+// ingestResponse is what a stored callback is answered with. ThingSpace only looks at the status.
+type ingestResponse struct {
+	RequestID string `json:"requestId"`
+	Seq       int64  `json:"seq"`
+	Duplicate bool   `json:"duplicate"`
+}
+
+func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
+	if !isJSONContentType(r.Header.Get("Content-Type")) {
+		writeError(w, http.StatusUnsupportedMediaType, "callbacks must be sent as Content-Type: application/json")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(unwrapWriter(w), r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("callback body exceeds %d bytes (--max-body-bytes)", s.cfg.MaxBodyBytes))
+			return
+		}
+		writeError(w, http.StatusBadRequest, "could not read the request body")
+		return
+	}
+	in, err := parseIncoming(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if !s.callbackAuthorized(in.username, in.password) {
+		s.metrics.authFailures.WithLabelValues(endpointIngest).Inc()
+		s.log.Warn("callback refused: wrong listener credentials", "remote", r.RemoteAddr)
+		writeError(w, http.StatusUnauthorized, "the username and password in the callback body do not match the relay's callback credentials")
+		return
+	}
+	if err := in.validate(); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	s.storeAndAnswer(w, r, in.message)
+}
+
+// storeAndAnswer stores one authenticated callback and answers: 200 only once it is durable.
+func (s *Server) storeAndAnswer(w http.ResponseWriter, r *http.Request, m Message) {
+	start := time.Now()
+	stored, err := s.store.Append(r.Context(), m)
+	s.metrics.observeStore("append", start)
+	if err != nil {
+		s.log.Error("callback not stored; the sender will retry", "request_id", m.RequestID, "error", err)
+		writeError(w, http.StatusServiceUnavailable, "the callback could not be stored; retry later")
+		return
+	}
+	if stored.Duplicate {
+		s.metrics.duplicates.Inc()
+	} else {
+		s.metrics.stored.Inc()
+	}
+	s.log.Info("callback stored", "request_id", m.RequestID, "seq", stored.Seq, "duplicate", stored.Duplicate)
+	writeJSON(w, http.StatusOK, ingestResponse{RequestID: m.RequestID, Seq: stored.Seq, Duplicate: stored.Duplicate})
+}
+
+// callbackAuthorized compares both credentials, always both, in constant time.
+func (s *Server) callbackAuthorized(username, password string) bool {
+	if !s.checkCallbackAuth {
+		return true
+	}
+	userOK := equalSecret(username, s.callbackUser)
+	passOK := equalSecret(password, s.callbackPass)
+	return userOK && passOK
+}
+
+func isJSONContentType(header string) bool {
+	if header == "" {
+		return false
+	}
+	mediaType, _, err := mime.ParseMediaType(header)
+	if err != nil {
+		return false
+	}
+	return mediaType == "application/json" || strings.HasSuffix(mediaType, "+json")
+}
+
+// unwrapWriter returns the connection's own ResponseWriter, which MaxBytesReader needs to close
+// the connection after an oversized body instead of reading it all.
+func unwrapWriter(w http.ResponseWriter) http.ResponseWriter {
+	for {
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return w
+		}
+		w = u.Unwrap()
+	}
+}
+
+// incoming is a parsed callback body before authentication.
+type incoming struct {
+	username, password string
+	requestIDPresent   bool
+	message            Message
+}
+
+// parseIncoming decodes a callback, strips the echoed credentials and computes the dedup key.
+// The payload keeps every other field (numbers verbatim); keys come out sorted.
+func parseIncoming(body []byte) (incoming, error) {
+	var fields map[string]any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&fields); err != nil || fields == nil {
+		return incoming{}, errors.New("the body is not a JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return incoming{}, errors.New("the body has data after the JSON object")
+	}
+	var in incoming
+	in.username, _ = fields[fieldUsername].(string)
+	in.password, _ = fields[fieldPassword].(string)
+	delete(fields, fieldUsername)
+	delete(fields, fieldPassword)
+
+	id, present := fields[fieldRequestID].(string)
+	in.requestIDPresent = present
+	in.message.RequestID = id
+	payload, err := canonicalJSON(fields)
+	if err != nil {
+		return incoming{}, fmt.Errorf("the body cannot be re-encoded: %v", err)
+	}
+	in.message.Payload = payload
+
+	// A redelivery differs only in callbackCount; hash everything else.
+	delete(fields, fieldCallbackCount)
+	identity, err := canonicalJSON(fields)
+	if err != nil {
+		return incoming{}, fmt.Errorf("the body cannot be re-encoded: %v", err)
+	}
+	in.message.DedupKey = sha256.Sum256(identity)
+	return in, nil
+}
+
+func (in incoming) validate() error {
+	switch {
+	case !in.requestIDPresent:
+		return errors.New(`the body has no "requestId" string`)
+	case !ValidRequestID(in.message.RequestID):
+		return fmt.Errorf("requestId is not acceptable: %s", requestIDRule)
+	}
+	return nil
+}
+
+// canonicalJSON encodes v with sorted keys, no HTML escaping and no trailing newline, so the
+// same content always gives the same bytes.
+func canonicalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}

@@ -1,0 +1,103 @@
+package relay
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics live on a registry of their own, so several servers (tests, replicas in one process)
+// never collide on the global one.
+type metrics struct {
+	registry       *prometheus.Registry
+	stored         prometheus.Counter
+	duplicates     prometheus.Counter
+	authFailures   *prometheus.CounterVec
+	waitingReaders prometheus.Gauge
+	storeSeconds   *prometheus.HistogramVec
+	requests       *prometheus.CounterVec
+	purged         prometheus.Counter
+}
+
+func newMetrics() *metrics {
+	const ns = "thingspace_relay"
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		stored: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns,
+			Name: "callbacks_stored_total", Help: "Callbacks stored (first deliveries)."}),
+		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns,
+			Name: "callbacks_duplicate_total", Help: "Redelivered callbacks recognised as already stored."}),
+		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns,
+			Name: "auth_failures_total", Help: "Requests refused for wrong or missing credentials, by endpoint."}, []string{"endpoint"}),
+		waitingReaders: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns,
+			Name: "waiting_readers", Help: "Long-polls currently held open."}),
+		storeSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns,
+			Name: "store_duration_seconds", Help: "Store operation latency, by operation.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}, []string{"op"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns,
+			Name: "http_requests_total", Help: "HTTP requests answered, by route and status code."}, []string{"route", "code"}),
+		purged: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns,
+			Name: "callbacks_purged_total", Help: "Callbacks deleted by the retention purge."}),
+	}
+	m.registry.MustRegister(m.stored, m.duplicates, m.authFailures, m.waitingReaders, m.storeSeconds,
+		m.requests, m.purged, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, endpoint := range []string{endpointIngest, endpointRead} {
+		m.authFailures.WithLabelValues(endpoint) // export zeros, so alerts can use rate() from the start
+	}
+	return m
+}
+
+// Endpoint labels of auth_failures_total.
+const (
+	endpointIngest = "callbacks"
+	endpointRead   = "requests"
+)
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
+}
+
+// observeStore records how long a store operation took since start.
+func (m *metrics) observeStore(op string, start time.Time) {
+	m.storeSeconds.WithLabelValues(op).Observe(time.Since(start).Seconds())
+}
+
+// countRequests wraps a route's handler to count its answers by status code.
+func (m *metrics) countRequests(route string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		code := rec.status
+		if code == 0 {
+			code = http.StatusOK
+		}
+		m.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
+	})
+}
+
+// statusRecorder remembers the status code a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection's own writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

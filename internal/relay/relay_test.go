@@ -1,0 +1,198 @@
+package relay
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func forEachStore(t *testing.T, test func(t *testing.T, dsn string)) {
+	for _, kind := range storeKinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			test(t, testStoreDSN(t, kind))
+		})
+	}
+}
+
+func TestIngestThenRead(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, dsn string) {
+		r := startRelay(t, dsn)
+		before := time.Now().Add(-time.Second)
+		code, body := postJSON(t, r.URL(), callbackBody("req-1", "Success", 1))
+		if code != http.StatusOK {
+			t.Fatalf("POST /callbacks = %d %s, want 200", code, body)
+		}
+		page, err := testClient(t, r.URL()).Fetch(context.Background(), "req-1", 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.RequestID != "req-1" || len(page.Callbacks) != 1 || page.Next != 1 {
+			t.Fatalf("page = %+v, want one callback with next 1", page)
+		}
+		cb := page.Callbacks[0]
+		if cb.Seq != 1 || cb.ReceivedAt.Before(before) || cb.ReceivedAt.After(time.Now().Add(time.Second)) {
+			t.Errorf("callback seq %d receivedAt %v: want seq 1 received just now", cb.Seq, cb.ReceivedAt)
+		}
+		var payload map[string]any
+		if err := json.Unmarshal(cb.Payload, &payload); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := payload["username"]; ok {
+			t.Error("stored payload still holds the echoed username")
+		}
+		if _, ok := payload["password"]; ok {
+			t.Error("stored payload still holds the echoed password")
+		}
+		if strings.Contains(string(cb.Payload), testPass) {
+			t.Error("the listener password is served back to readers")
+		}
+		if payload["status"] != "Success" || !strings.Contains(string(cb.Payload), "device-cred-pw") {
+			t.Errorf("payload lost content: %s", cb.Payload)
+		}
+	})
+}
+
+func TestRedeliveryIsStoredOnce(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, dsn string) {
+		r := startRelay(t, dsn)
+		var answers []ingestResponse
+		for count := 1; count <= 3; count++ {
+			code, body := postJSON(t, r.URL(), callbackBody("req-dup", "Success", count))
+			if code != http.StatusOK {
+				t.Fatalf("delivery %d answered %d %s, want 200", count, code, body)
+			}
+			var a ingestResponse
+			if err := json.Unmarshal(body, &a); err != nil {
+				t.Fatal(err)
+			}
+			answers = append(answers, a)
+		}
+		if answers[0].Duplicate || !answers[1].Duplicate || !answers[2].Duplicate || answers[1].Seq != answers[0].Seq {
+			t.Errorf("answers = %+v, want the first stored and the others recognised as its duplicates", answers)
+		}
+		page, err := testClient(t, r.URL()).Fetch(context.Background(), "req-dup", 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Callbacks) != 1 {
+			t.Fatalf("stored %d copies, want 1", len(page.Callbacks))
+		}
+		if got := metricValue(t, r.URL(), "thingspace_relay_callbacks_duplicate_total"); got != "2" {
+			t.Errorf("duplicate counter = %q, want 2", got)
+		}
+	})
+}
+
+func TestDistinctCallbacksKeepArrivalOrder(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, dsn string) {
+		r := startRelay(t, dsn)
+		statuses := []string{"Warning", "Success"}
+		for _, s := range statuses {
+			if code, body := postJSON(t, r.URL(), callbackBody("req-order", s, 1)); code != http.StatusOK {
+				t.Fatalf("POST %s = %d %s", s, code, body)
+			}
+		}
+		c := testClient(t, r.URL())
+		page, err := c.Fetch(context.Background(), "req-order", 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Callbacks) != 2 || page.Next != page.Callbacks[1].Seq || page.Callbacks[0].Seq >= page.Callbacks[1].Seq {
+			t.Fatalf("page = %+v, want two callbacks in increasing seq", page)
+		}
+		for i, cb := range page.Callbacks {
+			var p struct{ Status string }
+			if err := json.Unmarshal(cb.Payload, &p); err != nil {
+				t.Fatal(err)
+			}
+			if p.Status != statuses[i] {
+				t.Errorf("callback %d has status %q, want %q", i, p.Status, statuses[i])
+			}
+		}
+		rest, err := c.Fetch(context.Background(), "req-order", page.Callbacks[0].Seq, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rest.Callbacks) != 1 || rest.Callbacks[0].Seq != page.Callbacks[1].Seq {
+			t.Errorf("after=%d returned %+v, want only the second callback", page.Callbacks[0].Seq, rest)
+		}
+	})
+}
+
+func TestUnknownRequestIsAnEmptyPage(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t, testStoreDSN(t, "sqlite"))
+	code, body := get(t, r.URL(), "/v1/requests/never-seen?after=7", testToken)
+	if code != http.StatusOK {
+		t.Fatalf("GET = %d %s, want 200", code, body)
+	}
+	if got, want := strings.TrimSpace(string(body)), `{"requestId":"never-seen","callbacks":[],"next":7}`; got != want {
+		t.Errorf("body = %s, want %s", got, want)
+	}
+}
+
+func TestLongPollWakesWhenACallbackArrives(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, dsn string) {
+		r := startRelay(t, dsn)
+		got := make(chan *Page, 1)
+		errs := make(chan error, 1)
+		go func() {
+			page, err := testClient(t, r.URL()).Fetch(context.Background(), "req-wait", 0, MaxWait)
+			got <- page
+			errs <- err
+		}()
+		waitForReaders(t, r.URL(), 1)
+		if code, body := postJSON(t, r.URL(), callbackBody("req-wait", "Success", 1)); code != http.StatusOK {
+			t.Fatalf("POST = %d %s", code, body)
+		}
+		page := <-got
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Callbacks) != 1 {
+			t.Fatalf("long-poll returned %+v, want the new callback", page)
+		}
+	})
+}
+
+func TestLongPollEndsEmptyWhenTheWaitEnds(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t, testStoreDSN(t, "sqlite"))
+	page, err := testClient(t, r.URL()).Fetch(context.Background(), "req-quiet", 3, time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Callbacks) != 0 || page.Next != 3 {
+		t.Errorf("page = %+v, want empty with next = after = 3", page)
+	}
+}
+
+func TestShutdownAnswersHeldLongPolls(t *testing.T) {
+	t.Parallel()
+	cfg := Config{Listen: "127.0.0.1:0", Store: testStoreDSN(t, "sqlite"), ReadToken: testToken, CallbackUsername: testUser, CallbackPassword: testPass}
+	r, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := testClient(t, r.URL()).Fetch(context.Background(), "req-held", 0, MaxWait)
+		done <- err
+	}()
+	waitForReaders(t, r.URL(), 1)
+	// Close fails with a deadline error if the held long-poll is not answered within the grace.
+	if err := r.Close(); err != nil {
+		t.Fatalf("Close = %v, want a clean shutdown", err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("held long-poll ended with %v, want an (empty) answer", err)
+	}
+}

@@ -1,0 +1,353 @@
+package relay
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+)
+
+// sqliteStore keeps callbacks in one SQLite file in WAL mode with synchronous=FULL, so a commit
+// survives a crash or power loss. SQLite allows one writer at a time and every commit costs an
+// fsync, so a single goroutine owns writing and commits whatever callbacks queued up during the
+// previous fsync in one transaction (group commit): throughput grows with concurrency instead
+// of collapsing under it. Readers use their own connections, which WAL lets run beside the writer.
+type sqliteStore struct {
+	*hub
+	writer *sql.DB // exactly one connection, used only by the write loop and Purge
+	reader *sql.DB
+
+	appends  chan *appendOp
+	closing  chan struct{}
+	loopDone chan struct{}
+
+	// mu orders Close after every Append that got past the closed check, so no queued op is
+	// left without an answer.
+	mu     sync.RWMutex
+	closed bool
+}
+
+// appendOp is one callback waiting for the write loop, with where to send its outcome.
+type appendOp struct {
+	msg    Message
+	result chan appendResult
+}
+
+type appendResult struct {
+	stored Stored
+	err    error
+}
+
+// maxGroup bounds one group commit, so a burst cannot hold the write lock for long.
+const maxGroup = 512
+
+// sqliteMigrations are applied in order; PRAGMA user_version records how many have been. Never
+// edit one that has shipped: append a new one.
+var sqliteMigrations = []string{
+	`CREATE TABLE requests (
+		request_id TEXT PRIMARY KEY,
+		last_seq   INTEGER NOT NULL,
+		updated_at INTEGER NOT NULL -- unix microseconds of the latest callback
+	) WITHOUT ROWID;
+	CREATE TABLE callbacks (
+		request_id  TEXT NOT NULL,
+		seq         INTEGER NOT NULL,
+		received_at INTEGER NOT NULL, -- unix microseconds
+		dedup       BLOB NOT NULL,
+		payload     TEXT NOT NULL,
+		PRIMARY KEY (request_id, seq)
+	);
+	CREATE UNIQUE INDEX callbacks_dedup ON callbacks (request_id, dedup);
+	CREATE INDEX callbacks_received_at ON callbacks (received_at);`,
+}
+
+func sqliteDSN(path string, readOnly bool) string {
+	params := []string{
+		"_pragma=busy_timeout(10000)",
+		"_pragma=journal_mode(WAL)",
+		"_pragma=synchronous(FULL)",
+		"_txlock=immediate",
+	}
+	if readOnly {
+		params = append(params, "_pragma=query_only(1)")
+	}
+	return path + "?" + strings.Join(params, "&")
+}
+
+func openSQLite(ctx context.Context, path string) (*sqliteStore, error) {
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("sqlite store path %q must not contain '?' or '#'", path)
+	}
+	writer, err := sql.Open("sqlite", sqliteDSN(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("opening sqlite store %s: %w", path, err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetConnMaxIdleTime(0)
+	if err := migrateSQLite(ctx, writer); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("preparing sqlite store %s (is the directory writable?): %w", path, err)
+	}
+	reader, err := sql.Open("sqlite", sqliteDSN(path, true))
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("opening sqlite store %s for reading: %w", path, err)
+	}
+	reader.SetMaxOpenConns(4)
+	reader.SetMaxIdleConns(4)
+	s := &sqliteStore{
+		hub:      newHub(),
+		writer:   writer,
+		reader:   reader,
+		appends:  make(chan *appendOp, maxGroup),
+		closing:  make(chan struct{}),
+		loopDone: make(chan struct{}),
+	}
+	go s.writeLoop()
+	return s, nil
+}
+
+func migrateSQLite(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: two processes cannot migrate at once
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var version int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return err
+	}
+	if version > len(sqliteMigrations) {
+		return fmt.Errorf("the database has schema version %d but this relay knows only %d: run a newer thingspace-relay", version, len(sqliteMigrations))
+	}
+	for i := version; i < len(sqliteMigrations); i++ {
+		if _, err := tx.ExecContext(ctx, sqliteMigrations[i]); err != nil {
+			return fmt.Errorf("schema migration %d: %w", i+1, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(sqliteMigrations))); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func (s *sqliteStore) Append(ctx context.Context, m Message) (Stored, error) {
+	op := &appendOp{msg: m, result: make(chan appendResult, 1)}
+	if err := s.enqueue(ctx, op); err != nil {
+		return Stored{}, err
+	}
+	// Once queued, wait for the outcome even if ctx ends: the op may already be committing,
+	// and the caller must not answer "not stored" for something that was.
+	res := <-op.result
+	if res.err == nil {
+		s.notify(m.RequestID)
+	}
+	return res.stored, res.err
+}
+
+func (s *sqliteStore) enqueue(ctx context.Context, op *appendOp) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return errStoreClosed
+	}
+	select {
+	case s.appends <- op:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+var errStoreClosed = errors.New("the store is closed")
+
+// writeLoop is the only writer of callbacks. Each round takes every queued append (up to
+// maxGroup) and commits them together.
+func (s *sqliteStore) writeLoop() {
+	defer close(s.loopDone)
+	group := make([]*appendOp, 0, maxGroup)
+	for {
+		select {
+		case op := <-s.appends:
+			group = append(group[:0], op)
+		case <-s.closing:
+			s.failQueued()
+			return
+		}
+		group = drain(s.appends, group)
+		s.commitGroup(group)
+	}
+}
+
+func drain(ch chan *appendOp, group []*appendOp) []*appendOp {
+	for len(group) < maxGroup {
+		select {
+		case op := <-ch:
+			group = append(group, op)
+		default:
+			return group
+		}
+	}
+	return group
+}
+
+func (s *sqliteStore) failQueued() {
+	for {
+		select {
+		case op := <-s.appends:
+			op.result <- appendResult{err: errStoreClosed}
+		default:
+			return
+		}
+	}
+}
+
+// commitGroup commits group in one transaction. If that fails, each op is retried alone so one
+// bad callback cannot fail its neighbours.
+func (s *sqliteStore) commitGroup(group []*appendOp) {
+	results, err := s.appendTx(group)
+	if err == nil {
+		for i, op := range group {
+			op.result <- results[i]
+		}
+		return
+	}
+	if len(group) == 1 {
+		group[0].result <- appendResult{err: err}
+		return
+	}
+	for _, op := range group {
+		res, err := s.appendTx([]*appendOp{op})
+		if err != nil {
+			op.result <- appendResult{err: err}
+			continue
+		}
+		op.result <- res[0]
+	}
+}
+
+func (s *sqliteStore) appendTx(group []*appendOp) ([]appendResult, error) {
+	// The loop owns the transaction's lifetime; a caller's context ending must not roll back
+	// other callers' callbacks.
+	ctx := context.Background()
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite begin: %w", err)
+	}
+	defer tx.Rollback()
+	results := make([]appendResult, len(group))
+	for i, op := range group {
+		stored, err := appendOne(ctx, tx, op.msg)
+		if err != nil {
+			return nil, err
+		}
+		results[i] = appendResult{stored: stored}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite commit: %w", err)
+	}
+	return results, nil
+}
+
+func appendOne(ctx context.Context, tx *sql.Tx, m Message) (Stored, error) {
+	var (
+		seq        int64
+		receivedUS int64
+	)
+	err := tx.QueryRowContext(ctx, `SELECT seq, received_at FROM callbacks WHERE request_id = ? AND dedup = ?`,
+		m.RequestID, m.DedupKey[:]).Scan(&seq, &receivedUS)
+	switch {
+	case err == nil:
+		return Stored{Callback: Callback{Seq: seq, ReceivedAt: time.UnixMicro(receivedUS).UTC(), Payload: m.Payload}, Duplicate: true}, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return Stored{}, fmt.Errorf("sqlite duplicate check: %w", err)
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	err = tx.QueryRowContext(ctx, `INSERT INTO requests (request_id, last_seq, updated_at) VALUES (?, 1, ?)
+		ON CONFLICT (request_id) DO UPDATE SET last_seq = last_seq + 1, updated_at = excluded.updated_at
+		RETURNING last_seq`, m.RequestID, now.UnixMicro()).Scan(&seq)
+	if err != nil {
+		return Stored{}, fmt.Errorf("sqlite sequence: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO callbacks (request_id, seq, received_at, dedup, payload) VALUES (?, ?, ?, ?, ?)`,
+		m.RequestID, seq, now.UnixMicro(), m.DedupKey[:], string(m.Payload))
+	if err != nil {
+		return Stored{}, fmt.Errorf("sqlite insert: %w", err)
+	}
+	return Stored{Callback: Callback{Seq: seq, ReceivedAt: now, Payload: m.Payload}}, nil
+}
+
+func (s *sqliteStore) List(ctx context.Context, requestID string, after int64, limit int) ([]Callback, error) {
+	rows, err := s.reader.QueryContext(ctx, `SELECT seq, received_at, payload FROM callbacks
+		WHERE request_id = ? AND seq > ? ORDER BY seq LIMIT ?`, requestID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite list: %w", err)
+	}
+	defer rows.Close()
+	var out []Callback
+	for rows.Next() {
+		var (
+			cb         Callback
+			receivedUS int64
+			payload    string
+		)
+		if err := rows.Scan(&cb.Seq, &receivedUS, &payload); err != nil {
+			return nil, fmt.Errorf("sqlite list: %w", err)
+		}
+		cb.ReceivedAt = time.UnixMicro(receivedUS).UTC()
+		cb.Payload = []byte(payload)
+		out = append(out, cb)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite list: %w", err)
+	}
+	return out, nil
+}
+
+// purgeChunk bounds one delete so a large purge never holds the write lock for long.
+const purgeChunk = 1000
+
+func (s *sqliteStore) Purge(ctx context.Context, cutoff time.Time) (int64, error) {
+	var total int64
+	for {
+		res, err := s.writer.ExecContext(ctx, `DELETE FROM callbacks WHERE rowid IN
+			(SELECT rowid FROM callbacks WHERE received_at < ? LIMIT ?)`, cutoff.UnixMicro(), purgeChunk)
+		if err != nil {
+			return total, fmt.Errorf("sqlite purge: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		if n < purgeChunk {
+			break
+		}
+	}
+	// A request row keeps its last sequence number for as long as any callback could still be
+	// read, so numbering never restarts under a reader's feet.
+	if _, err := s.writer.ExecContext(ctx, `DELETE FROM requests WHERE updated_at < ?`, cutoff.UnixMicro()); err != nil {
+		return total, fmt.Errorf("sqlite purge: %w", err)
+	}
+	return total, nil
+}
+
+func (s *sqliteStore) Ping(ctx context.Context) error {
+	var n int
+	return s.reader.QueryRowContext(ctx, "SELECT count(*) FROM requests WHERE request_id = ''").Scan(&n)
+}
+
+func (s *sqliteStore) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	close(s.closing)
+	<-s.loopDone
+	return errors.Join(s.reader.Close(), s.writer.Close())
+}

@@ -1,0 +1,101 @@
+package relay
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Callback is one stored callback as readers see it.
+type Callback struct {
+	// Seq orders the callbacks of one request: strictly increasing in commit order, so a reader
+	// that resumes after the highest Seq it saw can never miss one. Gaps are possible.
+	Seq int64 `json:"seq"`
+	// ReceivedAt is when the callback was stored (microsecond precision).
+	ReceivedAt time.Time `json:"receivedAt"`
+	// Payload is the callback body without the echoed listener credentials.
+	Payload json.RawMessage `json:"payload"`
+}
+
+// Page is the answer to one read: the callbacks after a sequence number, oldest first.
+type Page struct {
+	RequestID string     `json:"requestId"`
+	Callbacks []Callback `json:"callbacks"`
+	// Next is the highest Seq returned, or the reader's `after` when none was: pass it back as
+	// `after` to continue.
+	Next int64 `json:"next"`
+}
+
+// Message is a validated callback ready to store.
+type Message struct {
+	RequestID string
+	// DedupKey identifies the message's content apart from its delivery count, so a redelivery
+	// is recognised and stored once.
+	DedupKey [32]byte
+	// Payload is what readers will be served; it never holds the listener credentials.
+	Payload json.RawMessage
+}
+
+// Stored reports what Append did.
+type Stored struct {
+	Callback
+	// Duplicate is true when the same message was already stored; Callback is then the
+	// original.
+	Duplicate bool
+}
+
+// Store keeps callbacks durably. Implementations are safe for concurrent use.
+type Store interface {
+	// Append stores m, or recognises it as a duplicate, and returns only once the result is
+	// durable.
+	Append(ctx context.Context, m Message) (Stored, error)
+	// List returns up to limit callbacks of requestID with Seq > after, oldest first.
+	List(ctx context.Context, requestID string, after int64, limit int) ([]Callback, error)
+	// Watch returns a channel that receives a value whenever requestID may have new callbacks,
+	// and a function that stops watching. A wake-up is only a hint: callers re-query.
+	Watch(requestID string) (wake <-chan struct{}, stop func())
+	// Purge deletes callbacks stored before cutoff and reports how many it deleted.
+	Purge(ctx context.Context, cutoff time.Time) (int64, error)
+	// Ping reports whether the store answers.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// OpenStore opens (creating or migrating as needed) the store named by dsn: "sqlite:PATH" or a
+// postgres:// (or postgresql://) URL.
+func OpenStore(ctx context.Context, dsn string) (Store, error) {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		if path == "" {
+			return nil, errors.New("store sqlite: needs a file path, e.g. sqlite:/var/lib/thingspace-relay/relay.db")
+		}
+		return openSQLite(ctx, path)
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return openPostgres(ctx, dsn)
+	default:
+		return nil, fmt.Errorf("unknown store %q: use sqlite:PATH or a postgres:// URL (--store, THINGSPACE_RELAY_STORE)", redactDSN(dsn))
+	}
+}
+
+// redactDSN keeps a store name printable in errors without a password it may carry.
+func redactDSN(dsn string) string {
+	scheme, rest, ok := strings.Cut(dsn, "://")
+	if !ok {
+		if len(dsn) > 16 {
+			return dsn[:16] + "..."
+		}
+		return dsn
+	}
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		rest = "REDACTED@" + rest[at+1:]
+	}
+	return scheme + "://" + rest
+}
+
+// pageLimit bounds one read, so a request with a pathological number of callbacks cannot make
+// one answer huge; the reader simply continues from Next.
+const pageLimit = 500
