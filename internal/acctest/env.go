@@ -1,0 +1,124 @@
+package acctest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/provider"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/simulator"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
+)
+
+// Test-sized delays: retries and backoffs that take seconds in production take milliseconds here,
+// so the suite stays fast without changing what is retried.
+const (
+	thingspaceRetryMinDelay = time.Millisecond
+	thingspaceRetryMaxDelay = 20 * time.Millisecond
+	relayRetryMinDelay      = 5 * time.Millisecond
+	relayRetryMaxDelay      = 50 * time.Millisecond
+)
+
+// SmsrOid is the SM-SR object id of Verizon's example request; the environment's default.
+const SmsrOid = "1.3.6.1.4.1.31746.1.500.200.101.5"
+
+// Env is a simulator and a relay wired together: the relay is registered as the
+// DeviceProfileService listener of every simulated account.
+type Env struct {
+	Sim   *simulator.Simulator
+	Relay *Relay
+	// AccountName is the account the provider configuration defaults to.
+	AccountName string
+}
+
+// NewEnv starts a simulator with opts and a relay, and stops both when the test ends. Each test
+// gets its own pair, so request logs are per test and tests can run in parallel.
+func NewEnv(t testing.TB, opts simulator.Options) *Env {
+	t.Helper()
+	sim, err := simulator.Start(opts)
+	if err != nil {
+		t.Fatalf("starting the simulator: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := sim.Close(); err != nil {
+			t.Errorf("stopping the simulator: %v", err)
+		}
+	})
+	r := StartRelay(t)
+	accounts := opts.Accounts
+	if len(accounts) == 0 {
+		accounts = simulator.DefaultAccounts()
+	}
+	for _, account := range accounts {
+		sim.RegisterListener(account, thingspace.CallbackListener{
+			Name:     thingspace.ServiceDeviceProfile,
+			URL:      r.CallbacksURL(),
+			Username: r.CallbackUsername,
+			Password: r.CallbackPassword,
+		})
+	}
+	return &Env{Sim: sim, Relay: r, AccountName: simulator.DefaultAccount}
+}
+
+// ProviderFactories serves the provider in-process with test-sized retry delays.
+func ProviderFactories() map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		provider.TypeName: providerserver.NewProtocol6WithError(provider.NewWithOptions("test", provider.Options{
+			ThingSpaceRetryMinDelay: thingspaceRetryMinDelay,
+			ThingSpaceRetryMaxDelay: thingspaceRetryMaxDelay,
+			RelayRetryMinDelay:      relayRetryMinDelay,
+			RelayRetryMaxDelay:      relayRetryMaxDelay,
+		})()),
+	}
+}
+
+// Settings are the provider settings that reach this environment, by environment variable name.
+func (e *Env) Settings() map[string]string {
+	return map[string]string{
+		"THINGSPACE_BASE_URL":      e.Sim.URL(),
+		"THINGSPACE_CLIENT_ID":     simulator.DefaultClientID,
+		"THINGSPACE_CLIENT_SECRET": simulator.DefaultClientSecret,
+		"THINGSPACE_USERNAME":      simulator.DefaultUsername,
+		"THINGSPACE_PASSWORD":      simulator.DefaultPassword,
+		"THINGSPACE_ACCOUNT_NAME":  e.AccountName,
+		"THINGSPACE_SMSR_OID":      SmsrOid,
+		"THINGSPACE_RELAY_URL":     e.Relay.URL(),
+		"THINGSPACE_RELAY_TOKEN":   e.Relay.ReadToken,
+	}
+}
+
+// ProviderConfig is a provider block that points at this environment, with every attribute set.
+func (e *Env) ProviderConfig() string {
+	s := e.Settings()
+	return fmt.Sprintf(`
+provider "thingspace" {
+  base_url        = %q
+  client_id       = %q
+  client_secret   = %q
+  username        = %q
+  password        = %q
+  account_name    = %q
+  smsr_oid        = %q
+  relay_url       = %q
+  relay_token     = %q
+  request_timeout = "20s"
+}
+`, s["THINGSPACE_BASE_URL"], s["THINGSPACE_CLIENT_ID"], s["THINGSPACE_CLIENT_SECRET"], s["THINGSPACE_USERNAME"],
+		s["THINGSPACE_PASSWORD"], s["THINGSPACE_ACCOUNT_NAME"], s["THINGSPACE_SMSR_OID"], s["THINGSPACE_RELAY_URL"],
+		s["THINGSPACE_RELAY_TOKEN"])
+}
+
+// CheckAccepted asserts, through the simulator's request log, how many requests of a profile
+// action ThingSpace acted on. It is how a test proves an apply sent one enable and no more.
+func (e *Env) CheckAccepted(action thingspace.ProfileAction, want int) func(*terraform.State) error {
+	return func(*terraform.State) error {
+		if got := e.Sim.AcceptedActions(action); got != want {
+			return fmt.Errorf("the simulator accepted %d %s request(s), want %d", got, action, want)
+		}
+		return nil
+	}
+}

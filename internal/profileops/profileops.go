@@ -1,0 +1,60 @@
+// Package profileops is what the Terraform resource does, without Terraform: send one
+// asynchronous profile action to ThingSpace, then learn its outcome from the callbacks the relay
+// holds, either by waiting (apply) or by reading what is there now (refresh, import).
+//
+// It exists so internal/provider stays a thin mapping between Terraform values and these calls,
+// and so the waiting logic can be tested with fakes, without a Terraform CLI.
+package profileops
+
+import (
+	"context"
+	"time"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
+)
+
+// Sender starts profile actions. *thingspace.Client implements it.
+type Sender interface {
+	ProfileAction(ctx context.Context, action thingspace.ProfileAction, req thingspace.ProfileRequest) (string, error)
+}
+
+// Feed serves the callbacks the relay stored for a request. *relay.Client implements it.
+type Feed interface {
+	Fetch(ctx context.Context, requestID string, after int64, wait time.Duration) (*relay.Page, error)
+	Follow(ctx context.Context, requestID string, after int64, handle func(relay.Callback) (done bool)) (last int64, err error)
+}
+
+// Operator sends actions and follows their outcome. It is safe for concurrent use as long as
+// its Sender and Feed are: one Operator serves every resource of a provider instance, so they
+// share one bearer, one session and one relay connection pool.
+type Operator struct {
+	sender Sender
+	feed   Feed
+}
+
+// New returns an Operator that sends through sender and learns outcomes from feed.
+func New(sender Sender, feed Feed) *Operator {
+	return &Operator{sender: sender, feed: feed}
+}
+
+// Request is one profile action for a set of devices.
+type Request struct {
+	Action      thingspace.ProfileAction
+	Devices     []thingspace.RequestedDevice
+	AccountName string
+	SmsrOid     string
+}
+
+// Send issues the action exactly once (the client retries only where ThingSpace cannot have
+// acted on it) and returns the requestId every callback of this action will carry.
+func (o *Operator) Send(ctx context.Context, req Request) (string, error) {
+	body := thingspace.ProfileRequest{AccountName: req.AccountName, SmsrOid: req.SmsrOid}
+	for _, d := range req.Devices {
+		body.Devices = append(body.Devices, thingspace.ProfileDevice{DeviceIDs: thingspace.DeviceIDs{
+			{Kind: thingspace.KindEID, ID: d.EID},
+			{Kind: thingspace.KindICCID, ID: d.ICCID},
+		}})
+	}
+	return o.sender.ProfileAction(ctx, req.Action, body)
+}

@@ -1,0 +1,165 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/profileops"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
+)
+
+// Every diagnostic the resource reports is built here, so their wording stays uniform: the
+// summary names the action and the object; the detail gives ThingSpace's code, the requestId
+// and what to do next.
+
+// phase is the resource operation that sent an action; it decides what "next" means.
+type phase struct {
+	action thingspace.ProfileAction
+	// timeoutName is the timeouts attribute that bounds the wait.
+	timeoutName string
+	// next says what the following Terraform run does with this resource.
+	next string
+}
+
+var (
+	phaseCreate = phase{
+		action:      thingspace.ActionEnable,
+		timeoutName: "create",
+		next: "The resource is saved as tainted with this requestId, so the next `terraform apply` replaces it: " +
+			"it sends a new enable request for all its devices. If the devices finish late (ThingSpace keeps " +
+			"trying unreachable devices for a while), run `terraform untaint " + resourceTypeName + ".<name>` " +
+			"and then `terraform apply`: the refresh reads the late callbacks from the relay and records the " +
+			"result without sending anything to ThingSpace.",
+	}
+	phaseDelete = phase{
+		action:      thingspace.ActionDisable,
+		timeoutName: "delete",
+		next: "The resource stays in state, so running the destroy again sends a new disable request. To remove " +
+			"it from state without disabling the profile, set `disable_on_destroy = false` and apply first.",
+	}
+)
+
+// actionNotSent: ThingSpace did not answer with a requestId.
+func actionNotSent(p phase, err error) diag.Diagnostic {
+	detail := fmt.Sprintf("%s.\n\nThingSpace returned no requestId, so there is nothing to follow.", err)
+	if hint := errorHint(thingspace.ErrorCode(err)); hint != "" {
+		detail += " " + hint
+	}
+	if p == phaseCreate {
+		detail += " Nothing was saved to state; fix the cause and run `terraform apply` again."
+	} else {
+		detail += " The resource stays in state; fix the cause and run the destroy again."
+	}
+	return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot send the %s request to ThingSpace", p.action), detail)
+}
+
+// errorHint says what to check for the ThingSpace codes a user can fix.
+func errorHint(code string) string {
+	switch code {
+	case thingspace.CodeAccountNotFound:
+		return "Check account_name (or THINGSPACE_ACCOUNT_NAME): account names keep their leading zeros."
+	case thingspace.CodeIdentifierInvalid, thingspace.CodeDeviceNotFound:
+		return "Check the EID and ICCID of every device: each must belong to the account."
+	case thingspace.CodeDeviceStateInvalid:
+		return "A profile can only be enabled on an active device whose profile is already downloaded."
+	case thingspace.CodeTooManyDevices:
+		return "Split the devices across several resources."
+	case thingspace.CodeLoginFailed, thingspace.CodeAccountLocked:
+		return "Check username/password (THINGSPACE_USERNAME / THINGSPACE_PASSWORD) before trying again: " +
+			"repeated failed logins lock the account until Verizon unlocks it."
+	}
+	return ""
+}
+
+// deviceFailures reports one error per device whose final callback is a failure.
+func deviceFailures(p phase, requestID string, failed []thingspace.DeviceResult) diag.Diagnostics {
+	var diags diag.Diagnostics
+	for _, f := range failed {
+		reason := "ThingSpace reported the failure without a fault code"
+		if f.FaultCode != "" || f.FaultString != "" {
+			reason = fmt.Sprintf("ThingSpace reported %s: %s", orDash(f.FaultCode), orDash(f.FaultString))
+		}
+		diags.AddError(fmt.Sprintf("Profile %s failed on device %s", p.action, f.EID),
+			fmt.Sprintf("%s (EID %s, ICCID %s, requestId %s).\n\n%s", reason, f.EID, orDash(f.ICCID), requestID, p.next))
+	}
+	return diags
+}
+
+// waitEnded reports a wait that stopped before every device had a final answer.
+func waitEnded(p phase, requestID string, timeout time.Duration, report *profileops.Report, err error) diag.Diagnostic {
+	pending := describePending(report)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return diag.NewErrorDiagnostic(fmt.Sprintf("Timed out waiting for the %s request %s", p.action, requestID),
+			fmt.Sprintf("After %s (timeouts.%s), these devices still have no final answer:\n%s\n\n%s To wait longer, raise timeouts.%s.",
+				timeout, p.timeoutName, pending, p.next, p.timeoutName))
+	case errors.Is(err, context.Canceled):
+		return diag.NewErrorDiagnostic(fmt.Sprintf("Interrupted while waiting for the %s request %s", p.action, requestID),
+			fmt.Sprintf("Terraform was interrupted before these devices had a final answer:\n%s\n\n%s", pending, p.next))
+	default:
+		return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot follow the %s request %s on the relay", p.action, requestID),
+			fmt.Sprintf("%s.\n\nCheck that the relay is running and that relay_url / %s and relay_token / %s are right. "+
+				"Devices still without a final answer:\n%s\n\n%s", err, settingRelayURL.env, settingRelayToken.env, pending, p.next))
+	}
+}
+
+func describePending(report *profileops.Report) string {
+	if report == nil || len(report.Pending) == 0 {
+		return "  (none)"
+	}
+	lines := make([]string, 0, len(report.Pending))
+	for _, d := range report.Pending {
+		last := "no callback yet"
+		if d.LastStatus != "" {
+			last = "last callback status " + d.LastStatus
+		}
+		lines = append(lines, fmt.Sprintf("  - EID %s (ICCID %s): %s", d.EID, orDash(d.ICCID), last))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// providerNotReady: a resource needs the clients but the provider configuration was not known.
+func providerNotReady(action string) diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Provider not configured",
+		fmt.Sprintf("Cannot %s: the provider configuration still has values that are not known. "+
+			"Make sure the provider block does not depend on resources that are created in the same run.", action))
+}
+
+// refreshFailed: Read could not reach the relay.
+func refreshFailed(requestID string, err error) diag.Diagnostic {
+	return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot refresh request %s from the relay", requestID),
+		fmt.Sprintf("%s.\n\nCheck that the relay is running and that relay_url / %s and relay_token / %s are right. "+
+			"Nothing was sent to ThingSpace and the state is unchanged.", err, settingRelayURL.env, settingRelayToken.env))
+}
+
+// importFailed: the relay could not rebuild the request.
+func importFailed(requestID string, err error) diag.Diagnostic {
+	if errors.Is(err, profileops.ErrNothingStored) {
+		return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot import request %s", requestID),
+			fmt.Sprintf("The relay at relay_url holds no callback for requestId %q. Check the id (it is the requestId "+
+				"ThingSpace answered to the enable request), that relay_url points at the relay registered as the "+
+				"account's %s listener, and that the callbacks are younger than the relay's --retention.",
+				requestID, thingspace.ServiceDeviceProfile))
+	}
+	return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot import request %s", requestID), err.Error()+".")
+}
+
+// missingDefault: neither the resource nor the provider sets a value ThingSpace requires.
+func missingDefault(s setting) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(path.Root(s.attr), "Missing "+s.attr,
+		fmt.Sprintf("ThingSpace needs %s for every profile action. Set %s on this resource, or %s in the provider "+
+			"block, or the %s environment variable.", s.attr, s.attr, s.attr, s.env))
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,155 @@
+package provider
+
+import (
+	"context"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/profileops"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
+)
+
+// enablementModel is the thingspace_euicc_profile_enablement resource as Terraform stores it.
+// Devices is a types.List rather than a slice because it may be unknown while planning.
+type enablementModel struct {
+	ID               types.String   `tfsdk:"id"`
+	RequestID        types.String   `tfsdk:"request_id"`
+	Devices          types.List     `tfsdk:"devices"`
+	AccountName      types.String   `tfsdk:"account_name"`
+	SmsrOid          types.String   `tfsdk:"smsr_oid"`
+	DisableOnDestroy types.Bool     `tfsdk:"disable_on_destroy"`
+	Timeouts         timeouts.Value `tfsdk:"timeouts"`
+	Status           types.String   `tfsdk:"status"`
+	CompletedAt      types.String   `tfsdk:"completed_at"`
+	Results          types.Map      `tfsdk:"results"`
+}
+
+type deviceModel struct {
+	EID   types.String `tfsdk:"eid"`
+	ICCID types.String `tfsdk:"iccid"`
+}
+
+// resultModel is one device's final callback, flattened.
+type resultModel struct {
+	ICCID              types.String `tfsdk:"iccid"`
+	IMEI               types.String `tfsdk:"imei"`
+	MDN                types.String `tfsdk:"mdn"`
+	IPAddress          types.String `tfsdk:"ip_address"`
+	State              types.String `tfsdk:"state"`
+	ServicePlan        types.String `tfsdk:"service_plan"`
+	ProfileStatus      types.String `tfsdk:"profile_status"`
+	EuiccStatus        types.String `tfsdk:"euicc_status"`
+	EuiccStatusCode    types.String `tfsdk:"euicc_status_code"`
+	EuiccStatusDesc    types.String `tfsdk:"euicc_status_desc"`
+	Status             types.String `tfsdk:"status"`
+	CredentialUsername types.String `tfsdk:"credential_username"`
+	CredentialPassword types.String `tfsdk:"credential_password"`
+}
+
+var (
+	deviceObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
+		"eid": types.StringType, "iccid": types.StringType,
+	}}
+	resultObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
+		"iccid": types.StringType, "imei": types.StringType, "mdn": types.StringType,
+		"ip_address": types.StringType, "state": types.StringType, "service_plan": types.StringType,
+		"profile_status": types.StringType, "euicc_status": types.StringType,
+		"euicc_status_code": types.StringType, "euicc_status_desc": types.StringType,
+		"status": types.StringType, "credential_username": types.StringType,
+		"credential_password": types.StringType,
+	}}
+	timeoutsObjectType = map[string]attr.Type{"create": types.StringType, "delete": types.StringType}
+)
+
+// requestedDevices returns the devices to send, in configuration order.
+func (m *enablementModel) requestedDevices(ctx context.Context) ([]thingspace.RequestedDevice, diag.Diagnostics) {
+	var devices []deviceModel
+	diags := m.Devices.ElementsAs(ctx, &devices, false)
+	out := make([]thingspace.RequestedDevice, 0, len(devices))
+	for _, d := range devices {
+		out = append(out, thingspace.RequestedDevice{EID: d.EID.ValueString(), ICCID: d.ICCID.ValueString()})
+	}
+	return out, diags
+}
+
+func (m *enablementModel) profileRequest(action thingspace.ProfileAction, devices []thingspace.RequestedDevice) profileops.Request {
+	return profileops.Request{
+		Action:      action,
+		Devices:     devices,
+		AccountName: m.AccountName.ValueString(),
+		SmsrOid:     m.SmsrOid.ValueString(),
+	}
+}
+
+// started records a request that was accepted but has no answer yet. Written to state before
+// waiting, so a failed or interrupted wait leaves a tainted resource that knows its requestId.
+func (m *enablementModel) started(requestID string) {
+	m.ID = types.StringValue(requestID)
+	m.RequestID = types.StringValue(requestID)
+	m.Status = types.StringValue(string(profileops.StatusPending))
+	m.CompletedAt = types.StringNull()
+	m.Results = types.MapValueMust(resultObjectType, map[string]attr.Value{})
+}
+
+// applyReport records what the callbacks said.
+func (m *enablementModel) applyReport(ctx context.Context, r *profileops.Report) diag.Diagnostics {
+	m.Status = types.StringValue(string(r.Status))
+	m.CompletedAt = types.StringNull()
+	if !r.CompletedAt.IsZero() {
+		m.CompletedAt = types.StringValue(r.CompletedAt.UTC().Format(time.RFC3339))
+	}
+	results := make(map[string]resultModel, len(r.Results))
+	for eid, res := range r.Results {
+		results[eid] = newResultModel(res)
+	}
+	var diags diag.Diagnostics
+	m.Results, diags = types.MapValueFrom(ctx, resultObjectType, results)
+	return diags
+}
+
+// setDevices replaces the device list (import rebuilds it from the callbacks).
+func (m *enablementModel) setDevices(ctx context.Context, devices []thingspace.RequestedDevice) diag.Diagnostics {
+	list := make([]deviceModel, 0, len(devices))
+	for _, d := range devices {
+		list = append(list, deviceModel{EID: types.StringValue(d.EID), ICCID: types.StringValue(d.ICCID)})
+	}
+	var diags diag.Diagnostics
+	m.Devices, diags = types.ListValueFrom(ctx, deviceObjectType, list)
+	return diags
+}
+
+func newResultModel(r thingspace.DeviceResult) resultModel {
+	return resultModel{
+		ICCID:              optionalString(r.ICCID),
+		IMEI:               optionalString(r.IMEI),
+		MDN:                optionalString(r.MDN),
+		IPAddress:          optionalString(r.IPAddress),
+		State:              optionalString(r.State),
+		ServicePlan:        optionalString(r.ServicePlan),
+		ProfileStatus:      optionalString(r.ProfileStatus),
+		EuiccStatus:        optionalString(r.EuiccStatus),
+		EuiccStatusCode:    optionalString(r.EuiccStatusCode),
+		EuiccStatusDesc:    optionalString(r.EuiccStatusDesc),
+		Status:             optionalString(r.Status),
+		CredentialUsername: optionalString(r.CredentialUsername),
+		CredentialPassword: optionalString(r.CredentialPassword),
+	}
+}
+
+// optionalString maps a field the callback did not carry to null rather than "", so state and
+// plan show "no value" instead of an empty string.
+func optionalString(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
+// nullTimeouts is the timeouts attribute when the configuration does not set it (import).
+func nullTimeouts() timeouts.Value {
+	return timeouts.Value{Object: types.ObjectNull(timeoutsObjectType)}
+}

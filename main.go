@@ -1,0 +1,34 @@
+// Command terraform-provider-thingspace serves the ThingSpace Terraform provider over plugin
+// protocol 6. Terraform starts it; run it with -debug to attach a debugger and hand Terraform
+// the reattach configuration it prints.
+package main
+
+import (
+	"context"
+	"flag"
+	"log"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/provider"
+)
+
+// version is set at release time by goreleaser (-X main.version={{.Version}}); "dev" marks a
+// local build in the User-Agent ThingSpace and the relay see.
+var version = "dev"
+
+// providerAddress is the registry address users put in required_providers (contract).
+const providerAddress = "registry.terraform.io/euicc-ops/thingspace"
+
+func main() {
+	debug := flag.Bool("debug", false, "run the provider with support for debuggers such as delve")
+	flag.Parse()
+
+	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
+		Address: providerAddress,
+		Debug:   *debug,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+}
