@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -96,10 +97,27 @@ func (s *Server) routes() http.Handler {
 	route("GET /v1/requests/{requestId}", "requests", s.handleRead)
 	route("GET /healthz", "healthz", s.handleHealth)
 	mux.Handle("GET /metrics", s.metrics.countRequests("metrics", s.metrics.handler()))
-	route("/", "other", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such endpoint: the relay serves POST /callbacks, GET /v1/requests/{requestId}, GET /healthz and GET /metrics")
-	})
+	route("/", "other", func(w http.ResponseWriter, r *http.Request) { notFoundOrWrongMethod(mux, w, r) })
 	return securityHeaders(mux)
+}
+
+// notFoundOrWrongMethod answers what no route took, in JSON: 405 with Allow when the path exists
+// for another method, 404 otherwise.
+func notFoundOrWrongMethod(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
+	var allowed []string
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		probe := r.Clone(r.Context())
+		probe.Method = method
+		if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {
+			allowed = append(allowed, method)
+		}
+	}
+	if len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed here; use "+strings.Join(allowed, " or "))
+		return
+	}
+	writeError(w, http.StatusNotFound, "no such endpoint: the relay serves POST /callbacks, GET /v1/requests/{requestId}, GET /healthz and GET /metrics")
 }
 
 func securityHeaders(next http.Handler) http.Handler {
