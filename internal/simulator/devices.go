@@ -1,0 +1,213 @@
+package simulator
+
+import (
+	"cmp"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
+)
+
+// Profile statuses the simulator reports (thingspace-api.md lists them). A device starts with its
+// profile downloaded and disabled, so enable works at once, as for a freshly delivered device.
+const (
+	profileStatusInitial       = "DOWNLOAD_DISABLE"
+	profileStatusNotDownloaded = "NOT_DOWNLOADED"
+	profileStatusDeleted       = "DELETE"
+)
+
+// device is a device ThingSpace knows: named by an accepted request, or the source document's.
+type device struct {
+	seq           int64 // numeric device id, the device list's paging key
+	eid, iccid    string
+	account       string
+	id            identity
+	profileStatus string
+	createdAt     time.Time
+	lastRequestID string
+}
+
+// DeviceState is what the simulator knows about a device, for tests and the control endpoint.
+type DeviceState struct {
+	EID           string `json:"eid"`
+	ICCID         string `json:"iccid"`
+	IMEI          string `json:"imei"`
+	MDN           string `json:"mdn"`
+	IPAddress     string `json:"ipAddress"`
+	ServicePlan   string `json:"servicePlan"`
+	AccountName   string `json:"accountName,omitempty"`
+	ProfileStatus string `json:"profileStatus"`
+	// LastRequestID is the last accepted action that named the device.
+	LastRequestID string `json:"lastRequestId,omitempty"`
+	// Known is false for a device no accepted request has named yet; its data is still the
+	// data it will have.
+	Known    bool           `json:"known"`
+	Behavior DeviceBehavior `json:"behavior"`
+}
+
+// SetDevice chooses how a device answers the actions accepted from now on. It panics on a
+// behaviour that Validate refuses, since that is a mistake in the test itself.
+func (s *Simulator) SetDevice(eid string, b DeviceBehavior) {
+	if err := b.Validate(); err != nil {
+		panic("simulator: SetDevice: " + err.Error())
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.state.behaviors[eid] = b
+}
+
+// Device returns the state of a device; see DeviceState.Known.
+func (s *Simulator) Device(eid string) DeviceState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	behavior := s.behavior(eid)
+	d, known := s.state.devices[eid]
+	if !known {
+		id := deriveIdentity(eid)
+		return DeviceState{EID: eid, ICCID: id.ICCID, IMEI: id.IMEI, MDN: id.MDN, IPAddress: id.IPAddress,
+			ServicePlan: id.ServicePlan, ProfileStatus: profileStatusInitial, Behavior: behavior}
+	}
+	return DeviceState{EID: eid, ICCID: d.iccid, IMEI: d.id.IMEI, MDN: d.id.MDN, IPAddress: d.id.IPAddress,
+		ServicePlan: d.id.ServicePlan, AccountName: d.account, ProfileStatus: d.profileStatus,
+		LastRequestID: d.lastRequestID, Known: true, Behavior: behavior}
+}
+
+// behavior returns the device's own behaviour or the default. Callers hold s.mu.
+func (s *Simulator) behavior(eid string) DeviceBehavior {
+	if b, ok := s.state.behaviors[eid]; ok {
+		return b
+	}
+	return s.opts.DefaultBehavior
+}
+
+// addDevice returns the device, creating it in account when unknown. A request naming a known
+// device updates its ICCID (a profile download may change it); its account stays.
+func (st *state) addDevice(eid, iccid, account string, now time.Time) *device {
+	if d, ok := st.devices[eid]; ok {
+		if iccid != "" {
+			d.iccid = iccid
+		}
+		return d
+	}
+	st.deviceSeq++
+	d := &device{seq: st.deviceSeq, eid: eid, iccid: iccid, account: account, id: deriveIdentity(eid),
+		profileStatus: profileStatusInitial, createdAt: now}
+	if d.iccid == "" {
+		d.iccid = d.id.ICCID
+	}
+	st.devices[eid] = d
+	return d
+}
+
+// profileDownloaded reports whether the device holds a profile that enable, disable and
+// delete can act on.
+func (d *device) profileDownloaded() bool {
+	return d.profileStatus != profileStatusNotDownloaded && d.profileStatus != profileStatusDeleted
+}
+
+// ids is the identifier collection of the example callback: imei, iccid, mdn, eid.
+func (d *device) ids() thingspace.DeviceIDs {
+	return thingspace.DeviceIDs{
+		{Kind: thingspace.KindIMEI, ID: d.id.IMEI},
+		{Kind: thingspace.KindICCID, ID: d.iccid},
+		{Kind: thingspace.KindMDN, ID: d.id.MDN},
+		{Kind: thingspace.KindEID, ID: d.eid},
+	}
+}
+
+// listedDevice is a device-list entry. ThingSpace gives each device's numeric id, the paging key
+// for largestDeviceIdSeen, as the extended attribute "DeviceId"; thingspace.Device has no field
+// for it yet.
+type listedDevice struct {
+	thingspace.Device
+	ExtendedAttributes []extendedAttribute `json:"extendedAttributes"`
+}
+
+type extendedAttribute struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+type deviceListPage struct {
+	HasMoreData bool           `json:"hasMoreData"`
+	Devices     []listedDevice `json:"devices"`
+}
+
+// handleDeviceList lists an account's devices (or one device by identifier) by ascending device
+// id, at most DeviceListPageSize at a time, after largestDeviceIdSeen.
+func (s *Simulator) handleDeviceList(w http.ResponseWriter, r *http.Request) {
+	if !s.authorize(w, r) {
+		return
+	}
+	var req thingspace.DeviceListRequest
+	if !readJSON(w, r, serviceDevice, &req) {
+		return
+	}
+	if req.DeviceID == nil && req.AccountName == "" {
+		writeM2MError(w, http.StatusBadRequest, serviceDevice, thingspace.CodeIdentifierInvalid,
+			"Either accountName or deviceId is required.")
+		return
+	}
+	if req.DeviceID != nil && (req.DeviceID.Kind == "" || req.DeviceID.ID == "") {
+		writeM2MError(w, http.StatusBadRequest, serviceDevice, thingspace.CodeIdentifierInvalid,
+			"deviceId needs both its kind and its id.")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if req.AccountName != "" && !s.state.accounts[req.AccountName] {
+		writeM2MError(w, http.StatusBadRequest, serviceDevice, thingspace.CodeAccountNotFound, "Account "+req.AccountName+" does not exist.")
+		return
+	}
+	matched := s.state.matchingDevices(req)
+	if req.DeviceID != nil && len(matched) == 0 {
+		writeM2MError(w, http.StatusBadRequest, serviceDevice, thingspace.CodeDeviceNotFound, "No device has that identifier.")
+		return
+	}
+	page := deviceListPage{Devices: []listedDevice{}}
+	for _, d := range matched {
+		if len(page.Devices) == s.opts.DeviceListPageSize {
+			page.HasMoreData = true
+			break
+		}
+		page.Devices = append(page.Devices, d.listed())
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// matchingDevices returns the devices a list request selects, by ascending device id.
+func (st *state) matchingDevices(req thingspace.DeviceListRequest) []*device {
+	var out []*device
+	for _, d := range st.devices {
+		if d.seq <= req.LargestDeviceIDSeen || (req.AccountName != "" && d.account != req.AccountName) {
+			continue
+		}
+		if req.DeviceID != nil && !strings.EqualFold(d.ids().Get(req.DeviceID.Kind), req.DeviceID.ID) {
+			continue
+		}
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b *device) int { return cmp.Compare(a.seq, b.seq) })
+	return out
+}
+
+func (d *device) listed() listedDevice {
+	created := d.createdAt.UTC().Format(time.RFC3339)
+	return listedDevice{
+		Device: thingspace.Device{
+			AccountName: d.account,
+			DeviceIDs:   d.ids(),
+			CarrierInformations: []thingspace.CarrierInformation{
+				{CarrierName: "Verizon Wireless", ServicePlan: d.id.ServicePlan, State: "active"},
+			},
+			Connected:          true,
+			IPAddress:          d.id.IPAddress,
+			CreatedAt:          created,
+			LastActivationDate: created,
+		},
+		ExtendedAttributes: []extendedAttribute{{Key: "DeviceId", Value: strconv.FormatInt(d.seq, 10)}},
+	}
+}
