@@ -139,6 +139,11 @@ const (
 	DeviceListPageSize = 2000
 )
 
+// ExtendedAttributeDeviceID is the extended attribute of a listed device that holds its numeric
+// id: the device list answers in ascending id order, and the next page is asked for with the
+// largest id seen (largestDeviceIdSeen).
+const ExtendedAttributeDeviceID = "DeviceId"
+
 // Device identifier kinds. ThingSpace spells them in several cases ("eid", "ICCID", "Imei"):
 // always compare with strings.EqualFold.
 const (

@@ -125,8 +125,14 @@ func (c *Client) RequestStatus(ctx context.Context, accountName, requestID strin
 	return &res, nil
 }
 
-// nextLargestDeviceIDSeen is the paging cursor for the page after devices.
-// TODO: settle against the simulator's device ids.
+// nextLargestDeviceIDSeen is the paging cursor for the page after devices: the largest
+// numeric device id seen so far.
 func nextLargestDeviceIDSeen(prev int64, devices []Device) int64 {
-	return prev + int64(len(devices))
+	next := prev
+	for _, d := range devices {
+		if id, ok := d.NumericID(); ok {
+			next = max(next, id)
+		}
+	}
+	return next
 }

@@ -13,3 +13,6 @@ func SetSleep(c *Client, sleep func(ctx context.Context, d time.Duration) error)
 
 // SetJitter replaces the random part of the backoff.
 func SetJitter(c *Client, jitter func(ceiling time.Duration) time.Duration) { c.jitter = jitter }
+
+// SetNow replaces the clock that token lifetimes and Retry-After dates are read against.
+func SetNow(c *Client, now func() time.Time) { c.now = now }

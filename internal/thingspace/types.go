@@ -1,6 +1,9 @@
 package thingspace
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Wire types: the JSON bodies ThingSpace sends and receives, as documented. The simulator uses
 // the same types, so a field's JSON name is written exactly once.
@@ -103,6 +106,25 @@ type Device struct {
 	IPAddress           string               `json:"ipAddress,omitempty"`
 	CreatedAt           string               `json:"createdAt,omitempty"`
 	LastActivationDate  string               `json:"lastActivationDate,omitempty"`
+	ExtendedAttributes  []ExtendedAttribute  `json:"extendedAttributes,omitempty"`
+}
+
+// ExtendedAttribute is one key/value pair of a device's extended attributes.
+type ExtendedAttribute struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// NumericID returns the device's numeric id (the extended attribute ExtendedAttributeDeviceID),
+// the key the device list pages by.
+func (d Device) NumericID() (int64, bool) {
+	for _, a := range d.ExtendedAttributes {
+		if strings.EqualFold(a.Key, ExtendedAttributeDeviceID) {
+			id, err := strconv.ParseInt(strings.TrimSpace(a.Value), 10, 64)
+			return id, err == nil
+		}
+	}
+	return 0, false
 }
 
 // CarrierInformation is a device's service state with one carrier.
