@@ -3,20 +3,15 @@ package relay
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay/relaytest"
 )
 
 // Credentials every test relay is configured with.
@@ -27,74 +22,16 @@ const (
 )
 
 // postgresURLEnv names the PostgreSQL server the tests use; CI always sets it.
-const postgresURLEnv = "THINGSPACE_TEST_POSTGRES_URL"
+const postgresURLEnv = relaytest.PostgresURLEnv
 
-// storeKinds lists the stores every store-generic test runs against.
-var storeKinds = []string{"sqlite", "postgres"}
-
-// testStoreDSN returns a fresh, empty store of the given kind that is removed after the test.
-func testStoreDSN(t *testing.T, kind string) string {
-	t.Helper()
-	switch kind {
-	case "sqlite":
-		return "sqlite:" + filepath.Join(t.TempDir(), "relay.db")
-	case "postgres":
-		return testPostgresDSN(t)
-	}
-	t.Fatalf("unknown store kind %q", kind)
-	return ""
-}
-
-// testPostgresDSN creates a schema of its own for the test (so tests run in parallel on one
-// database), points search_path at it, and drops it when the test ends.
-func testPostgresDSN(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv(postgresURLEnv)
-	if base == "" {
-		t.Skipf("%s is not set: skipping this PostgreSQL test (CI sets it, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)", postgresURLEnv)
-	}
-	schema := "relay_test_" + randomHex(t, 8)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connecting to %s: %v", postgresURLEnv, err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("creating test schema: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("dropping test schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("dropping test schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("parsing %s: %v", postgresURLEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-func randomHex(t *testing.T, n int) string {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
-}
+// Store helpers shared with the binary's tests.
+var (
+	storeKinds      = relaytest.Kinds
+	testStoreDSN    = relaytest.StoreDSN
+	testPostgresDSN = relaytest.PostgresDSN
+	randomHex       = relaytest.RandomHex
+	withQuery       = relaytest.WithQuery
+)
 
 // startRelay starts a relay on a free loopback port with the test credentials, stopped at the
 // end of the test.
@@ -247,4 +184,15 @@ func waitForReaders(t *testing.T, baseURL string, n int) {
 	eventually(t, "waiting readers = "+want, func() bool {
 		return metricValue(t, baseURL, "thingspace_relay_waiting_readers") == want
 	})
+}
+
+func jsonHas(body []byte, fragment string) bool { return strings.Contains(string(body), fragment) }
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
 }

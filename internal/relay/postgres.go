@@ -57,6 +57,9 @@ func openPostgres(ctx context.Context, dsn string) (*postgresStore, error) {
 		// pgx's parse errors can quote the URL, password included: say what, not the URL.
 		return nil, errors.New("the postgres store URL cannot be parsed: check --store (THINGSPACE_RELAY_STORE), e.g. postgres://user:password@host:5432/db?sslmode=verify-full")
 	}
+	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "thingspace-relay"
+	}
 	if cfg.MaxConns < 16 {
 		cfg.MaxConns = 16 // concurrent ingest commits; PostgreSQL groups their WAL flushes
 	}
@@ -68,17 +71,17 @@ func openPostgres(ctx context.Context, dsn string) (*postgresStore, error) {
 		pool.Close()
 		return nil, fmt.Errorf("preparing postgres store %s: %w", redactDSN(dsn), err)
 	}
-	listener, err := pgx.ConnectConfig(ctx, cfg.ConnConfig.Copy())
-	if err == nil {
-		_, err = listener.Exec(ctx, "LISTEN "+notifyChannel)
-	}
+	listenCfg := cfg.ConnConfig.Copy()
+	// Named apart from the pool's connections, so an operator can tell which one waits.
+	listenCfg.RuntimeParams["application_name"] += " listen"
+	listener, err := connectListener(ctx, listenCfg)
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("listening for notifications on postgres store %s: %w", redactDSN(dsn), err)
 	}
 	listenCtx, stop := context.WithCancel(context.Background())
 	s := &postgresStore{hub: newHub(), pool: pool, stopListen: stop, listenDone: make(chan struct{})}
-	go s.listen(listenCtx, cfg.ConnConfig, listener)
+	go s.listen(listenCtx, listenCfg, listener)
 	return s, nil
 }
 
@@ -229,7 +232,7 @@ func (s *postgresStore) listen(ctx context.Context, cfg *pgx.ConnConfig, conn *p
 			return
 		}
 		var err error
-		if conn, err = reconnectListener(ctx, cfg); err != nil {
+		if conn, err = connectListener(ctx, cfg); err != nil {
 			delay = min(delay*2, listenRetryMax)
 			continue
 		}
@@ -238,7 +241,7 @@ func (s *postgresStore) listen(ctx context.Context, cfg *pgx.ConnConfig, conn *p
 	}
 }
 
-func reconnectListener(ctx context.Context, cfg *pgx.ConnConfig) (*pgx.Conn, error) {
+func connectListener(ctx context.Context, cfg *pgx.ConnConfig) (*pgx.Conn, error) {
 	conn, err := pgx.ConnectConfig(ctx, cfg.Copy())
 	if err != nil {
 		return nil, err
