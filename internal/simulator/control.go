@@ -22,6 +22,10 @@ func (s *Simulator) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+controlPrefix+"deliveries", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, s.Deliveries())
 	})
+	mux.HandleFunc(controlPrefix, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no control " + r.Method + " " + r.URL.Path +
+			"; the controls are listed in the thingspace-simulator --help text"})
+	})
 }
 
 // control answers 204 after running an action that takes no input.
