@@ -193,7 +193,7 @@ func (c *Client) send(ctx context.Context, r *request, bearer, session string, o
 		}
 		retry, reason := r.policy.retryable(got.status, err)
 		if !retry || attempt > c.cfg.MaxRetries {
-			c.logDebug(ctx, "ThingSpace request failed, not repeating it", map[string]any{
+			c.logDebug(ctx, "ThingSpace request not retried", map[string]any{
 				"operation": r.op, "attempt": attempt, "reason": reason})
 			return c.failure(r, got, err, attempt)
 		}

@@ -85,7 +85,15 @@ func decodeError(op string, status int, body []byte, secrets []string) *Error {
 	e.Code = scrub(sanitise(scrub(e.Code, secrets)), secrets)
 	e.Message = scrub(sanitise(scrub(e.Message, secrets)), secrets)
 	e.ShortCode = shortCode(e.Code)
+	if e.Code == "" && !json.Valid(body) && onlyRepeatsStatus(e.Message, status) {
+		e.Message = "" // a proxy's "502 Bad Gateway" page adds nothing to the status
+	}
 	return e
+}
+
+func onlyRepeatsStatus(message string, status int) bool {
+	rest := strings.NewReplacer(strconv.Itoa(status), "", http.StatusText(status), "").Replace(message)
+	return strings.TrimSpace(rest) == ""
 }
 
 // envelopeProbe has the fields of all three envelopes, so one decode tells them apart.
