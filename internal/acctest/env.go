@@ -122,3 +122,36 @@ func (e *Env) CheckAccepted(action thingspace.ProfileAction, want int) func(*ter
 		return nil
 	}
 }
+
+// CheckCount asserts how many requests reached a simulator endpoint, whatever their answer.
+func (e *Env) CheckCount(endpoint simulator.Endpoint, want int) func(*terraform.State) error {
+	return func(*terraform.State) error {
+		if got := e.Sim.Count(endpoint); got != want {
+			return fmt.Errorf("the simulator received %d %s request(s), want %d", got, endpoint, want)
+		}
+		return nil
+	}
+}
+
+// AwaitDelivery blocks until the simulator has delivered a callback with the given status for
+// eid to the relay (and the relay stored it), polling the delivery log until a deadline.
+func (e *Env) AwaitDelivery(t testing.TB, eid, status string) {
+	t.Helper()
+	deadline := time.Now().Add(awaitLimit)
+	for time.Now().Before(deadline) {
+		for _, d := range e.Sim.Deliveries() {
+			if d.EID == eid && d.Status == status && d.ListenerStatus == 200 {
+				return
+			}
+		}
+		time.Sleep(pollInterval)
+	}
+	t.Fatalf("the simulator did not deliver a %s callback for %s within %s", status, eid, awaitLimit)
+}
+
+// awaitLimit bounds a wait for something that must happen, so a bug fails the test instead of
+// hanging it; pollInterval spaces the checks.
+const (
+	awaitLimit   = 30 * time.Second
+	pollInterval = 10 * time.Millisecond
+)

@@ -25,6 +25,8 @@ type phase struct {
 	timeoutName string
 	// next says what the following Terraform run does with this resource.
 	next string
+	// late says how to accept devices that finish after the wait ended.
+	late string
 }
 
 var (
@@ -32,10 +34,10 @@ var (
 		action:      thingspace.ActionEnable,
 		timeoutName: "create",
 		next: "The resource is saved as tainted with this requestId, so the next `terraform apply` replaces it: " +
-			"it sends a new enable request for all its devices. If the devices finish late (ThingSpace keeps " +
-			"trying unreachable devices for a while), run `terraform untaint " + resourceTypeName + ".<name>` " +
-			"and then `terraform apply`: the refresh reads the late callbacks from the relay and records the " +
-			"result without sending anything to ThingSpace.",
+			"it sends a new enable request for all its devices.",
+		late: "If the devices finish later (ThingSpace keeps trying unreachable devices for a while), run " +
+			"`terraform untaint " + resourceTypeName + ".<name>` and then `terraform apply`: the refresh reads the " +
+			"late callbacks from the relay and records the result without sending anything to ThingSpace.",
 	}
 	phaseDelete = phase{
 		action:      thingspace.ActionDisable,
@@ -98,15 +100,23 @@ func waitEnded(p phase, requestID string, timeout time.Duration, report *profile
 	case errors.Is(err, context.DeadlineExceeded):
 		return diag.NewErrorDiagnostic(fmt.Sprintf("Timed out waiting for the %s request %s", p.action, requestID),
 			fmt.Sprintf("After %s (timeouts.%s), these devices still have no final answer:\n%s\n\n%s To wait longer, raise timeouts.%s.",
-				timeout, p.timeoutName, pending, p.next, p.timeoutName))
+				timeout, p.timeoutName, pending, p.whatNext(), p.timeoutName))
 	case errors.Is(err, context.Canceled):
 		return diag.NewErrorDiagnostic(fmt.Sprintf("Interrupted while waiting for the %s request %s", p.action, requestID),
-			fmt.Sprintf("Terraform was interrupted before these devices had a final answer:\n%s\n\n%s", pending, p.next))
+			fmt.Sprintf("Terraform was interrupted before these devices had a final answer:\n%s\n\n%s", pending, p.whatNext()))
 	default:
 		return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot follow the %s request %s on the relay", p.action, requestID),
 			fmt.Sprintf("%s.\n\nCheck that the relay is running and that relay_url / %s and relay_token / %s are right. "+
-				"Devices still without a final answer:\n%s\n\n%s", err, settingRelayURL.env, settingRelayToken.env, pending, p.next))
+				"Devices still without a final answer:\n%s\n\n%s", err, settingRelayURL.env, settingRelayToken.env, pending, p.whatNext()))
 	}
+}
+
+// whatNext is p.next, plus how to accept a late answer where that applies.
+func (p phase) whatNext() string {
+	if p.late == "" {
+		return p.next
+	}
+	return p.next + " " + p.late
 }
 
 func describePending(report *profileops.Report) string {
