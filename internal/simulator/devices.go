@@ -118,24 +118,6 @@ func (d *device) ids() thingspace.DeviceIDs {
 	}
 }
 
-// listedDevice is a device-list entry. ThingSpace gives each device's numeric id, the paging key
-// for largestDeviceIdSeen, as the extended attribute "DeviceId"; thingspace.Device has no field
-// for it yet.
-type listedDevice struct {
-	thingspace.Device
-	ExtendedAttributes []extendedAttribute `json:"extendedAttributes"`
-}
-
-type extendedAttribute struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
-}
-
-type deviceListPage struct {
-	HasMoreData bool           `json:"hasMoreData"`
-	Devices     []listedDevice `json:"devices"`
-}
-
 // handleDeviceList lists an account's devices (or one device by identifier) by ascending device
 // id, at most DeviceListPageSize at a time, after largestDeviceIdSeen.
 func (s *Simulator) handleDeviceList(w http.ResponseWriter, r *http.Request) {
@@ -156,18 +138,17 @@ func (s *Simulator) handleDeviceList(w http.ResponseWriter, r *http.Request) {
 			"deviceId needs both its kind and its id.")
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if req.AccountName != "" && !s.state.accounts[req.AccountName] {
-		writeM2MError(w, http.StatusBadRequest, serviceDevice, thingspace.CodeAccountNotFound, "Account "+req.AccountName+" does not exist.")
+	if req.AccountName != "" && !s.accountExists(w, req.AccountName) {
 		return
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	matched := s.state.matchingDevices(req)
 	if req.DeviceID != nil && len(matched) == 0 {
 		writeM2MError(w, http.StatusBadRequest, serviceDevice, thingspace.CodeDeviceNotFound, "No device has that identifier.")
 		return
 	}
-	page := deviceListPage{Devices: []listedDevice{}}
+	page := thingspace.DeviceListResponse{Devices: []thingspace.Device{}} // an empty page is [], not null
 	for _, d := range matched {
 		if len(page.Devices) == s.opts.DeviceListPageSize {
 			page.HasMoreData = true
@@ -194,20 +175,22 @@ func (st *state) matchingDevices(req thingspace.DeviceListRequest) []*device {
 	return out
 }
 
-func (d *device) listed() listedDevice {
+// listed is the device as the device list shows it; its numeric id, the paging key, is an
+// extended attribute, as in ThingSpace's answers.
+func (d *device) listed() thingspace.Device {
 	created := d.createdAt.UTC().Format(time.RFC3339)
-	return listedDevice{
-		Device: thingspace.Device{
-			AccountName: d.account,
-			DeviceIDs:   d.ids(),
-			CarrierInformations: []thingspace.CarrierInformation{
-				{CarrierName: "Verizon Wireless", ServicePlan: d.id.ServicePlan, State: "active"},
-			},
-			Connected:          true,
-			IPAddress:          d.id.IPAddress,
-			CreatedAt:          created,
-			LastActivationDate: created,
+	return thingspace.Device{
+		AccountName: d.account,
+		DeviceIDs:   d.ids(),
+		CarrierInformations: []thingspace.CarrierInformation{
+			{CarrierName: "Verizon Wireless", ServicePlan: d.id.ServicePlan, State: "active"},
 		},
-		ExtendedAttributes: []extendedAttribute{{Key: "DeviceId", Value: strconv.FormatInt(d.seq, 10)}},
+		Connected:          true,
+		IPAddress:          d.id.IPAddress,
+		CreatedAt:          created,
+		LastActivationDate: created,
+		ExtendedAttributes: []thingspace.ExtendedAttribute{
+			{Key: thingspace.ExtendedAttributeDeviceID, Value: strconv.FormatInt(d.seq, 10)},
+		},
 	}
 }

@@ -3,41 +3,20 @@ package simulator
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"testing"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
 
-type devicePage struct {
-	HasMoreData bool           `json:"hasMoreData"`
-	Devices     []listedDevice `json:"devices"`
-}
-
-func (f *fixture) listDevices(h http.Header, req thingspace.DeviceListRequest) devicePage {
+func (f *fixture) listDevices(h http.Header, req thingspace.DeviceListRequest) thingspace.DeviceListResponse {
 	f.t.Helper()
 	resp := f.do(http.MethodPost, thingspace.PathDeviceList, h, req)
 	if resp.status != http.StatusOK {
 		f.t.Fatalf("device list: %d %s", resp.status, resp.body)
 	}
-	var page devicePage
+	var page thingspace.DeviceListResponse
 	resp.json(f.t, &page)
 	return page
-}
-
-func deviceNumber(t *testing.T, d listedDevice) int64 {
-	t.Helper()
-	for _, a := range d.ExtendedAttributes {
-		if a.Key == "DeviceId" {
-			n, err := strconv.ParseInt(a.Value, 10, 64)
-			if err != nil {
-				t.Fatalf("DeviceId %q is not a number", a.Value)
-			}
-			return n
-		}
-	}
-	t.Fatalf("device %v has no DeviceId attribute", d.DeviceIDs)
-	return 0
 }
 
 func TestDeviceListPaging(t *testing.T) {
@@ -57,11 +36,11 @@ func TestDeviceListPaging(t *testing.T) {
 			t.Fatalf("page of %d devices, limit 2", len(page.Devices))
 		}
 		for _, d := range page.Devices {
-			if n := deviceNumber(t, d); n <= largest {
-				t.Fatalf("device id %d not above %d", n, largest)
-			} else {
-				largest = n
+			n, ok := d.NumericID()
+			if !ok || n <= largest {
+				t.Fatalf("device id %d (present %t) not above %d", n, ok, largest)
 			}
+			largest = n
 			if d.AccountName != DefaultAccount || len(d.CarrierInformations) != 1 || d.IPAddress == "" || !d.Connected {
 				t.Errorf("incomplete device %+v", d)
 			}

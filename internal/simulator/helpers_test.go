@@ -28,7 +28,7 @@ const waitLimit = 20 * time.Second
 
 // fixture is a started simulator with a callback listener registered for every default account.
 type fixture struct {
-	t   *testing.T
+	t   testing.TB
 	sim *Simulator
 	// client talks to the simulator without keeping connections, so a dropped connection is
 	// never mistaken by net/http for a stale pooled one and silently retried.
@@ -46,7 +46,7 @@ type receivedCallback struct {
 	cb   thingspace.Callback
 }
 
-func newFixture(t *testing.T, opts Options) *fixture {
+func newFixture(t testing.TB, opts Options) *fixture {
 	t.Helper()
 	sim, err := Start(opts)
 	if err != nil {
@@ -106,7 +106,7 @@ func (f *fixture) waitIdle() {
 	waitFor(f.t, "the simulator to have no pending callback", f.sim.sched.idle)
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(waitLimit)
 	for !cond() {
@@ -124,7 +124,7 @@ type response struct {
 	body   []byte
 }
 
-func (r response) json(t *testing.T, v any) {
+func (r response) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("answer is not the expected JSON (%v): %s", err, r.body)
@@ -132,7 +132,7 @@ func (r response) json(t *testing.T, v any) {
 }
 
 // m2mError decodes an M2M error answer and checks its status.
-func (r response) m2mError(t *testing.T, status int) thingspace.M2MError {
+func (r response) m2mError(t testing.TB, status int) thingspace.M2MError {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status = %d, want %d; body %s", r.status, status, r.body)

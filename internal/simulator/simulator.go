@@ -15,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -123,7 +122,7 @@ func (o Options) withDefaults() Options {
 		o.DefaultBehavior = DeviceBehavior{Outcome: OutcomeSuccess, Delay: Duration(DefaultCallbackDelay)}
 	}
 	if o.Logger == nil {
-		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
