@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -98,20 +97,22 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	stdoutR, stdoutW := io.Pipe()
-	var stderr syncBuffer
+	stderr := tempFile(t)
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"--scenario", scenario, "--log-level", "debug"}, stdoutW, &stderr)
+		done <- run(ctx, []string{"--scenario", scenario, "--log-level", "debug"}, stdoutW, stderr)
 		_ = stdoutW.Close()
 	}()
 	base := readAddress(t, stdoutR)
 	checkServes(t, base)
 	cancel()
-	if code := <-done; code != 0 {
-		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+	code := <-done
+	logged := contents(t, stderr)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, logged)
 	}
-	if strings.Contains(stderr.String(), "sim-client-secret") || strings.Contains(stderr.String(), "sim-password") {
-		t.Fatalf("a secret reached the log:\n%s", stderr.String())
+	if strings.Contains(logged, "sim-client-secret") || strings.Contains(logged, "sim-password") {
+		t.Fatalf("a secret reached the log:\n%s", logged)
 	}
 }
 
@@ -126,8 +127,8 @@ func TestBinary(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	cmd := exec.Command(bin, "--listen", "127.0.0.1:0")
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
+	stderr := tempFile(t)
+	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +143,7 @@ func TestBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := cmd.Wait(); err != nil {
-		t.Fatalf("after SIGTERM: %v; stderr:\n%s", err, stderr.String())
+		t.Fatalf("after SIGTERM: %v; stderr:\n%s", err, contents(t, stderr))
 	}
 }
 
@@ -198,19 +199,23 @@ func checkServes(t *testing.T, base string) {
 	}
 }
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+// tempFile is somewhere to capture stderr; unlike a bytes.Buffer it is safe for the concurrent
+// writes of the logger.
+func tempFile(t *testing.T) *os.File {
+	t.Helper()
+	f, err := os.CreateTemp(t.TempDir(), "stderr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.Close() })
+	return f
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+func contents(t *testing.T, f *os.File) string {
+	t.Helper()
+	data, err := os.ReadFile(f.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }

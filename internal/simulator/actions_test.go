@@ -316,12 +316,8 @@ func TestBeforeResponse(t *testing.T) {
 
 func (f *fixture) requestStatus(h http.Header, account, requestID string) thingspace.RequestStatus {
 	f.t.Helper()
-	resp := f.do(http.MethodGet, thingspace.RequestStatusPath(account, requestID), h, nil)
-	if resp.status != http.StatusOK {
-		f.t.Fatalf("request status: %d %s", resp.status, resp.body)
-	}
 	var st thingspace.RequestStatus
-	resp.json(f.t, &st)
+	f.okJSON(http.MethodGet, thingspace.RequestStatusPath(account, requestID), h, nil, &st)
 	return st
 }
 

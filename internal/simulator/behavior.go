@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -55,17 +56,7 @@ func Outcomes() []Outcome {
 	return []Outcome{OutcomeSuccess, OutcomeFailure, OutcomeWarningThenSuccess, OutcomeWarningThenFailure, OutcomeSilence}
 }
 
-func (o Outcome) valid() bool {
-	if o == "" {
-		return true
-	}
-	for _, known := range Outcomes() {
-		if o == known {
-			return true
-		}
-	}
-	return false
-}
+func (o Outcome) valid() bool { return o == "" || slices.Contains(Outcomes(), o) }
 
 func (o Outcome) warns() bool {
 	return o == OutcomeWarningThenSuccess || o == OutcomeWarningThenFailure

@@ -10,12 +10,8 @@ import (
 
 func (f *fixture) listDevices(h http.Header, req thingspace.DeviceListRequest) thingspace.DeviceListResponse {
 	f.t.Helper()
-	resp := f.do(http.MethodPost, thingspace.PathDeviceList, h, req)
-	if resp.status != http.StatusOK {
-		f.t.Fatalf("device list: %d %s", resp.status, resp.body)
-	}
 	var page thingspace.DeviceListResponse
-	resp.json(f.t, &page)
+	f.okJSON(http.MethodPost, thingspace.PathDeviceList, h, req, &page)
 	return page
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -65,7 +66,7 @@ type Fault struct {
 // Validate reports a fault the simulator cannot inject.
 func (f Fault) Validate() error {
 	var errs []error
-	if !knownEndpoint(f.Endpoint) {
+	if !slices.Contains(Endpoints(), f.Endpoint) {
 		errs = append(errs, fmt.Errorf("unknown endpoint %q: use one of %v", f.Endpoint, Endpoints()))
 	}
 	if f.Action != "" && (f.Endpoint != EndpointProfileAction || !f.Action.Valid()) {
@@ -83,15 +84,6 @@ func (f Fault) Validate() error {
 		errs = append(errs, errors.New("times must not be negative"))
 	}
 	return errors.Join(errs...)
-}
-
-func knownEndpoint(e Endpoint) bool {
-	for _, known := range Endpoints() {
-		if e == known {
-			return true
-		}
-	}
-	return false
 }
 
 // pendingFault is an injected fault with the requests it still has to disturb.

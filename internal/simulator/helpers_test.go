@@ -251,6 +251,16 @@ func profileRequest(eids ...string) thingspace.ProfileRequest {
 	return req
 }
 
+// okJSON sends a request that must succeed and decodes its answer into out.
+func (f *fixture) okJSON(method, path string, h http.Header, body, out any) {
+	f.t.Helper()
+	resp := f.do(method, path, h, body)
+	if resp.status != http.StatusOK {
+		f.t.Fatalf("%s %s: %d %s", method, path, resp.status, resp.body)
+	}
+	resp.json(f.t, out)
+}
+
 // action sends a profile action and returns its requestId.
 func (f *fixture) action(h http.Header, a thingspace.ProfileAction, body any) string {
 	f.t.Helper()

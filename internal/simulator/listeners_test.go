@@ -12,12 +12,8 @@ func TestCallbackListenerLifecycle(t *testing.T) {
 	h := f.auth()
 	path := thingspace.CallbackListenersPath(TestAccount)
 	list := func() []thingspace.RegisteredListener {
-		resp := f.do(http.MethodGet, path, h, nil)
-		if resp.status != http.StatusOK {
-			t.Fatalf("list: %d %s", resp.status, resp.body)
-		}
 		var out []thingspace.RegisteredListener
-		resp.json(t, &out)
+		f.okJSON(http.MethodGet, path, h, nil, &out)
 		return out
 	}
 	for _, url := range []string{"https://relay.example/one", f.listenerURL} { // registering again replaces
