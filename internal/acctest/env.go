@@ -2,6 +2,9 @@ package acctest
 
 import (
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,40 +79,43 @@ func ProviderFactories() map[string]func() (tfprotov6.ProviderServer, error) {
 	}
 }
 
-// Settings are the provider settings that reach this environment, by environment variable name.
+// Settings are the provider settings that reach this environment, by attribute name.
 func (e *Env) Settings() map[string]string {
 	return map[string]string{
-		"THINGSPACE_BASE_URL":      e.Sim.URL(),
-		"THINGSPACE_CLIENT_ID":     simulator.DefaultClientID,
-		"THINGSPACE_CLIENT_SECRET": simulator.DefaultClientSecret,
-		"THINGSPACE_USERNAME":      simulator.DefaultUsername,
-		"THINGSPACE_PASSWORD":      simulator.DefaultPassword,
-		"THINGSPACE_ACCOUNT_NAME":  e.AccountName,
-		"THINGSPACE_SMSR_OID":      SmsrOid,
-		"THINGSPACE_RELAY_URL":     e.Relay.URL(),
-		"THINGSPACE_RELAY_TOKEN":   e.Relay.ReadToken,
+		"base_url":      e.Sim.URL(),
+		"client_id":     simulator.DefaultClientID,
+		"client_secret": simulator.DefaultClientSecret,
+		"username":      simulator.DefaultUsername,
+		"password":      simulator.DefaultPassword,
+		"account_name":  e.AccountName,
+		"smsr_oid":      SmsrOid,
+		"relay_url":     e.Relay.URL(),
+		"relay_token":   e.Relay.ReadToken,
 	}
 }
 
 // ProviderConfig is a provider block that points at this environment, with every attribute set.
-func (e *Env) ProviderConfig() string {
-	s := e.Settings()
-	return fmt.Sprintf(`
-provider "thingspace" {
-  base_url        = %q
-  client_id       = %q
-  client_secret   = %q
-  username        = %q
-  password        = %q
-  account_name    = %q
-  smsr_oid        = %q
-  relay_url       = %q
-  relay_token     = %q
-  request_timeout = "20s"
+func (e *Env) ProviderConfig() string { return ProviderBlock(e.Settings()) }
+
+// ProviderBlock renders a provider block that sets exactly the given attributes.
+func ProviderBlock(settings map[string]string) string {
+	var b strings.Builder
+	b.WriteString("provider \"thingspace\" {\n")
+	for _, name := range slices.Sorted(maps.Keys(settings)) {
+		fmt.Fprintf(&b, "  %s = %q\n", name, settings[name])
+	}
+	b.WriteString("}\n")
+	return b.String()
 }
-`, s["THINGSPACE_BASE_URL"], s["THINGSPACE_CLIENT_ID"], s["THINGSPACE_CLIENT_SECRET"], s["THINGSPACE_USERNAME"],
-		s["THINGSPACE_PASSWORD"], s["THINGSPACE_ACCOUNT_NAME"], s["THINGSPACE_SMSR_OID"], s["THINGSPACE_RELAY_URL"],
-		s["THINGSPACE_RELAY_TOKEN"])
+
+// SetEnvironment configures the provider through its environment variables only: it sets those
+// of the given settings and clears every other one, so nothing from the machine leaks in. Like
+// t.Setenv, it cannot be used in parallel tests.
+func SetEnvironment(t *testing.T, settings map[string]string) {
+	t.Helper()
+	for attribute, variable := range provider.EnvironmentVariables() {
+		t.Setenv(variable, settings[attribute])
+	}
 }
 
 // CheckAccepted asserts, through the simulator's request log, how many requests of a profile

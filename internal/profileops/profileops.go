@@ -8,6 +8,8 @@ package profileops
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay"
@@ -46,9 +48,22 @@ type Request struct {
 	SmsrOid     string
 }
 
-// Send issues the action exactly once (the client retries only where ThingSpace cannot have
-// acted on it) and returns the requestId every callback of this action will carry.
+// ErrRelayUnreadable wraps the error of the relay check Send makes before sending anything.
+var ErrRelayUnreadable = errors.New("the relay cannot be read, so nothing was sent to ThingSpace")
+
+// preflightRequestID is the requestId Send reads to check the relay; no callback carries it.
+const preflightRequestID = "terraform-provider-thingspace-preflight"
+
+// Send checks that the relay can be read, then issues the action exactly once (the client
+// retries only where ThingSpace cannot have acted on it) and returns the requestId every
+// callback of this action will carry.
+//
+// The relay check comes first because an action whose callbacks cannot be read is the worst
+// outcome: the devices change, and the apply can neither confirm it nor be safely repeated.
 func (o *Operator) Send(ctx context.Context, req Request) (string, error) {
+	if _, err := o.feed.Fetch(ctx, preflightRequestID, 0, 0); err != nil {
+		return "", fmt.Errorf("%w: %w", ErrRelayUnreadable, err)
+	}
 	body := thingspace.ProfileRequest{AccountName: req.AccountName, SmsrOid: req.SmsrOid}
 	for _, d := range req.Devices {
 		body.Devices = append(body.Devices, thingspace.ProfileDevice{DeviceIDs: thingspace.DeviceIDs{

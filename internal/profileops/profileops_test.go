@@ -302,7 +302,7 @@ func TestDiscoverSaysWhenTheRelayHoldsNothing(t *testing.T) {
 func TestSendNamesEachDeviceByEIDAndICCID(t *testing.T) {
 	t.Parallel()
 	sender := &recordingSender{requestID: requestID}
-	op := profileops.New(sender, nil)
+	op := profileops.New(sender, acctest.StartRelay(t).Client(t))
 	id, err := op.Send(context.Background(), profileops.Request{
 		Action: thingspace.ActionEnable, Devices: []thingspace.RequestedDevice{deviceA, deviceB},
 		AccountName: "0000123456-00001", SmsrOid: smsr,
@@ -334,4 +334,23 @@ func (s *recordingSender) ProfileAction(_ context.Context, a thingspace.ProfileA
 	s.actions = append(s.actions, a)
 	s.sent = append(s.sent, req)
 	return s.requestID, nil
+}
+
+func TestSendRefusesWhenTheRelayCannotBeRead(t *testing.T) {
+	t.Parallel()
+	r := acctest.StartRelay(t)
+	client, err := relay.NewClient(relay.ClientConfig{BaseURL: r.URL(), Token: "wrong"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender := &recordingSender{requestID: requestID}
+	_, err = profileops.New(sender, client).Send(context.Background(), profileops.Request{
+		Action: thingspace.ActionEnable, Devices: []thingspace.RequestedDevice{deviceA}, AccountName: "a", SmsrOid: smsr,
+	})
+	if !errors.Is(err, profileops.ErrRelayUnreadable) {
+		t.Fatalf("err = %v, want ErrRelayUnreadable", err)
+	}
+	if len(sender.sent) != 0 {
+		t.Fatalf("sent %d action(s) although the relay cannot be read", len(sender.sent))
+	}
 }

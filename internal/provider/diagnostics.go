@@ -49,6 +49,12 @@ var (
 
 // actionNotSent: ThingSpace did not answer with a requestId.
 func actionNotSent(p phase, err error) diag.Diagnostic {
+	if errors.Is(err, profileops.ErrRelayUnreadable) {
+		return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot read the relay, so the %s request was not sent", p.action),
+			fmt.Sprintf("%s.\n\nThe provider checks the relay before sending anything, because it could not learn the "+
+				"outcome otherwise. Check that the relay is running and that relay_url / %s and relay_token / %s are right, "+
+				"then run Terraform again.", err, settingRelayURL.env, settingRelayToken.env))
+	}
 	detail := fmt.Sprintf("%s.\n\nThingSpace returned no requestId, so there is nothing to follow.", err)
 	if hint := errorHint(thingspace.ErrorCode(err)); hint != "" {
 		detail += " " + hint

@@ -36,6 +36,22 @@ var (
 	settingRelayToken   = setting{"relay_token", "THINGSPACE_RELAY_TOKEN"}
 )
 
+// settings lists every setting with an environment variable, in the documented order.
+var settings = []setting{
+	settingBaseURL, settingClientID, settingClientSecret, settingAccessToken, settingUsername, settingPassword,
+	settingSessionToken, settingAccountName, settingSmsrOid, settingRelayURL, settingRelayToken,
+}
+
+// EnvironmentVariables maps each provider attribute that has one to its environment variable,
+// for tests and tools that configure the provider through the environment.
+func EnvironmentVariables() map[string]string {
+	out := make(map[string]string, len(settings))
+	for _, s := range settings {
+		out[s.attr] = s.env
+	}
+	return out
+}
+
 // Defaults of the settings without an environment variable.
 const (
 	defaultRequestTimeout = "60s"
