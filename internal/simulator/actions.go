@@ -58,8 +58,10 @@ func (s *Simulator) handleProfileAction(w http.ResponseWriter, r *http.Request) 
 	}
 	req := &actionRequest{id: newUUID(), action: thingspace.ProfileAction(r.PathValue("action")),
 		account: body.AccountName, smsrOid: body.SmsrOid, devices: devices}
-	beforeResponse := s.accept(req)
+	// Logged before any callback can be sent, so a test that has seen a callback also sees the
+	// request as accepted.
 	s.annotate(r, func(rec *RecordedRequest) { rec.RequestID = req.id })
+	beforeResponse := s.accept(req)
 	s.log.Info("profile action accepted", "action", req.action, "request_id", req.id, "devices", len(devices))
 	for _, j := range beforeResponse {
 		s.send(s.ctx, j)
@@ -82,13 +84,13 @@ func requestedEIDs(body thingspace.ProfileRequest) []string {
 func validateProfileRequest(body thingspace.ProfileRequest) ([]*requestedDevice, error) {
 	switch {
 	case body.Devices == nil:
-		return nil, errors.New("devices is required: name each device by its eid and iccid.")
+		return nil, errors.New("devices is required: name each device by its eid and iccid")
 	case len(body.Devices) == 0:
-		return nil, errors.New("devices is empty: name at least one device.")
+		return nil, errors.New("devices is empty: name at least one device")
 	case body.AccountName == "":
-		return nil, errors.New("accountName is required.")
+		return nil, errors.New("accountName is required")
 	case body.SmsrOid == "":
-		return nil, errors.New("smsrOid is required.")
+		return nil, errors.New("smsrOid is required")
 	}
 	devices := make([]*requestedDevice, 0, len(body.Devices))
 	for i, d := range body.Devices {
@@ -105,11 +107,11 @@ func validateProfileRequest(body thingspace.ProfileRequest) ([]*requestedDevice,
 func checkIdentifier(kind, id string, maxDigits int) error {
 	switch {
 	case id == "":
-		return fmt.Errorf("no %s: each device needs both its eid and its iccid.", kind)
+		return fmt.Errorf("no %s: each device needs both its eid and its iccid", kind)
 	case strings.Trim(id, "0123456789") != "":
-		return fmt.Errorf("%s %q is not all digits.", kind, id)
+		return fmt.Errorf("%s %q is not all digits", kind, id)
 	case len(id) > maxDigits:
-		return fmt.Errorf("%s %q has %d digits; at most %d are allowed.", kind, id, len(id), maxDigits)
+		return fmt.Errorf("%s %q has %d digits; at most %d are allowed", kind, id, len(id), maxDigits)
 	}
 	return nil
 }

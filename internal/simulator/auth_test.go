@@ -53,11 +53,11 @@ func TestTokenRefusals(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"wrong secret", formHeader(DefaultClientID, "nope"), form, http.StatusUnauthorized, "invalid_client"},
+		{"wrong secret", formHeader("nope"), form, http.StatusUnauthorized, "invalid_client"},
 		{"no credentials", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, form, http.StatusUnauthorized, "invalid_client"},
 		{"JSON body", http.Header{"Authorization": {basicAuth(DefaultClientID, DefaultClientSecret)}, "Content-Type": {"application/json"}},
 			`{"grant_type":"client_credentials"}`, http.StatusBadRequest, "invalid_request"},
-		{"other grant", formHeader(DefaultClientID, DefaultClientSecret), "grant_type=password", http.StatusBadRequest, "unsupported_grant_type"},
+		{"other grant", formHeader(DefaultClientSecret), "grant_type=password", http.StatusBadRequest, "unsupported_grant_type"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -74,7 +74,7 @@ func TestTokenRefusals(t *testing.T) {
 func TestRevokeForcesANewBearer(t *testing.T) {
 	f := newFixture(t, Options{})
 	old := f.token()
-	resp := f.do(http.MethodPost, thingspace.PathOAuthRevoke, formHeader(DefaultClientID, DefaultClientSecret), url.Values{"token": {old}}.Encode())
+	resp := f.do(http.MethodPost, thingspace.PathOAuthRevoke, formHeader(DefaultClientSecret), url.Values{"token": {old}}.Encode())
 	if resp.status != http.StatusOK {
 		t.Fatalf("revoke: %d %s", resp.status, resp.body)
 	}

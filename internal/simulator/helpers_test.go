@@ -187,13 +187,13 @@ func basicAuth(id, secret string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+secret))
 }
 
-func formHeader(id, secret string) http.Header {
-	return http.Header{"Authorization": {basicAuth(id, secret)}, "Content-Type": {"application/x-www-form-urlencoded"}}
+func formHeader(secret string) http.Header {
+	return http.Header{"Authorization": {basicAuth(DefaultClientID, secret)}, "Content-Type": {"application/x-www-form-urlencoded"}}
 }
 
 func (f *fixture) requestToken() response {
 	f.t.Helper()
-	return f.do(http.MethodPost, thingspace.PathOAuthToken, formHeader(DefaultClientID, DefaultClientSecret),
+	return f.do(http.MethodPost, thingspace.PathOAuthToken, formHeader(DefaultClientSecret),
 		url.Values{"grant_type": {"client_credentials"}}.Encode())
 }
 

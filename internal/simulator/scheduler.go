@@ -108,7 +108,8 @@ func (q *scheduler) next() (*sendJob, time.Duration) {
 		return nil, wait
 	}
 	q.busy++
-	return heap.Pop(&q.pending).(*sendJob), 0
+	j, _ := heap.Pop(&q.pending).(*sendJob)
+	return j, 0
 }
 
 // idle reports whether no job is pending or running, so tests can tell that nothing more will
@@ -145,7 +146,11 @@ func (h jobHeap) Less(i, k int) bool {
 	return h[i].seq < h[k].seq
 }
 func (h jobHeap) Swap(i, k int) { h[i], h[k] = h[k], h[i] }
-func (h *jobHeap) Push(x any)   { *h = append(*h, x.(*sendJob)) }
+func (h *jobHeap) Push(x any) {
+	if j, ok := x.(*sendJob); ok {
+		*h = append(*h, j)
+	}
+}
 func (h *jobHeap) Pop() any {
 	old := *h
 	j := old[len(old)-1]

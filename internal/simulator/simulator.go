@@ -16,8 +16,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -110,6 +112,9 @@ func (o Options) withDefaults() Options {
 	if len(o.Accounts) == 0 {
 		o.Accounts = DefaultAccounts()
 	}
+	// Reset applies these again: copies keep the caller's later changes out.
+	o.Accounts, o.Devices = slices.Clone(o.Accounts), maps.Clone(o.Devices)
+	o.Faults, o.Listeners = slices.Clone(o.Faults), slices.Clone(o.Listeners)
 	orDefault(&o.BearerLifetime, thingspace.BearerLifetime)
 	orDefault(&o.SessionIdleTimeout, thingspace.SessionIdleTimeout)
 	orDefault(&o.MaxDevicesPerRequest, thingspace.DefaultMaxDevicesPerRequest)
@@ -167,8 +172,8 @@ type Simulator struct {
 func New(opts Options) *Simulator {
 	opts = opts.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = opts.MaxConcurrentDeliveries
+	// Every worker keeps its connection to the listener between callbacks.
+	transport := &http.Transport{MaxIdleConnsPerHost: opts.MaxConcurrentDeliveries, IdleConnTimeout: time.Minute}
 	s := &Simulator{
 		opts:   opts,
 		log:    opts.Logger,
