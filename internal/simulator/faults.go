@@ -121,7 +121,7 @@ func (s *Simulator) takeFault(e Endpoint, action string) (Fault, bool) {
 		}
 		f.left--
 		if f.left == 0 {
-			s.state.faults = append(s.state.faults[:i:i], s.state.faults[i+1:]...)
+			s.state.faults = slices.Delete(s.state.faults, i, i+1)
 		}
 		return f.Fault, true
 	}
