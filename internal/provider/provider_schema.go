@@ -101,13 +101,13 @@ func (p *thingspaceProvider) Schema(_ context.Context, _ provider.SchemaRequest,
 			settingSmsrOid.attr: stringSetting(settingSmsrOid, false,
 				"Default SM-SR object id for resources that do not set `smsr_oid` (for example `1.3.6.1.4.1.31746.1.500.200.101.5`)."),
 			settingRelayURL.attr: stringSetting(settingRelayURL, false,
-				"Base URL of the `thingspace-relay` that receives ThingSpace's callbacks, for example `https://relay.example.com`. Required.",
+				"Base URL of the `thingspace-relay` that receives ThingSpace's callbacks, for example `https://relay.example.com`. Required, here or through the environment variable.",
 				validators.HTTPURL()),
 			settingRelayToken.attr: stringSetting(settingRelayToken, true,
-				"Bearer token for reading from the relay (the relay's `--read-token`). Required."),
+				"Bearer token for reading from the relay (the relay's `--read-token`). Required, here or through the environment variable."),
 			"request_timeout": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: fmt.Sprintf("Time limit for each HTTP request to ThingSpace or the relay, as a Go duration "+
+				MarkdownDescription: fmt.Sprintf("Time limit for each HTTP request to ThingSpace, as a Go duration "+
 					"(`30s`, `2m`). Defaults to `%s`. It bounds one attempt; waiting for callbacks is bounded by the resource's `timeouts`.",
 					defaultRequestTimeout),
 				Validators: []validator.String{validators.PositiveDuration()},
