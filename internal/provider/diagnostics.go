@@ -67,7 +67,8 @@ func actionNotSent(p phase, err error) diag.Diagnostic {
 	return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot send the %s request to ThingSpace", p.action), detail)
 }
 
-// errorHint says what to check for the ThingSpace codes a user can fix.
+// errorHint says what to check for the ThingSpace codes a user can fix in the resource; the
+// client's own hints (credentials, login lockout, "may have acted") are already in its error.
 func errorHint(code string) string {
 	switch code {
 	case thingspace.CodeAccountNotFound:
@@ -78,9 +79,6 @@ func errorHint(code string) string {
 		return "A profile can only be enabled on an active device whose profile is already downloaded."
 	case thingspace.CodeTooManyDevices:
 		return "Split the devices across several resources."
-	case thingspace.CodeLoginFailed, thingspace.CodeAccountLocked:
-		return "Check username/password (THINGSPACE_USERNAME / THINGSPACE_PASSWORD) before trying again: " +
-			"repeated failed logins lock the account until Verizon unlocks it."
 	}
 	return ""
 }
@@ -95,6 +93,16 @@ func deviceFailures(p phase, requestID string, failed []thingspace.DeviceResult)
 		}
 		diags.AddError(fmt.Sprintf("Profile %s failed on device %s", p.action, f.EID),
 			fmt.Sprintf("%s (EID %s, ICCID %s, requestId %s).\n\n%s", reason, f.EID, orDash(f.ICCID), requestID, p.next))
+	}
+	return diags
+}
+
+// waitOutcome reports how a wait for an action's callbacks ended: nothing when every device
+// succeeded, one error per failed device, or why the wait stopped early.
+func waitOutcome(p phase, requestID string, timeout time.Duration, report *profileops.Report, err error) diag.Diagnostics {
+	diags := deviceFailures(p, requestID, report.Failed)
+	if err != nil {
+		diags.Append(waitEnded(p, requestID, timeout, report, err))
 	}
 	return diags
 }

@@ -244,12 +244,7 @@ func (r *enablementResource) Create(ctx context.Context, req resource.CreateRequ
 	resp.Diagnostics.Append(plan.applyReport(ctx, report)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	logCreateFinished(ctx, requestID, devices, report)
-	switch {
-	case waitErr != nil:
-		resp.Diagnostics.Append(waitEnded(phaseCreate, requestID, timeout, report, waitErr))
-	case report.Status == profileops.StatusFailed:
-		resp.Diagnostics.Append(deviceFailures(phaseCreate, requestID, report.Failed)...)
-	}
+	resp.Diagnostics.Append(waitOutcome(phaseCreate, requestID, timeout, report, waitErr)...)
 }
 
 func (r *enablementResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -327,12 +322,7 @@ func (r *enablementResource) Delete(ctx context.Context, req resource.DeleteRequ
 	}
 	ctx = tflog.SetField(ctx, "disable_request_id", requestID)
 	report, err := r.wait(ctx, operator, requestID, devices, timeout)
-	switch {
-	case err != nil:
-		resp.Diagnostics.Append(waitEnded(phaseDelete, requestID, timeout, report, err))
-	case report.Status == profileops.StatusFailed:
-		resp.Diagnostics.Append(deviceFailures(phaseDelete, requestID, report.Failed)...)
-	}
+	resp.Diagnostics.Append(waitOutcome(phaseDelete, requestID, timeout, report, err)...)
 }
 
 // ImportState rebuilds the resource from the callbacks the relay holds for a requestId.

@@ -165,3 +165,17 @@ func TestDeviceFailuresOnePerDevice(t *testing.T) {
 		t.Errorf("a failure without fault code is not explained: %s", diags[1].Detail())
 	}
 }
+
+func TestWaitOutcomeReportsFailuresAlsoWhenTheWaitEndsEarly(t *testing.T) {
+	report := &profileops.Report{
+		Failed:  []thingspace.DeviceResult{{EID: "111", FaultCode: "X"}},
+		Pending: []profileops.PendingDevice{{RequestedDevice: thingspace.RequestedDevice{EID: "333"}}},
+	}
+	got := summaries(waitOutcome(phaseCreate, "R-1", 0, report, context.DeadlineExceeded))
+	if got != "Profile enable failed on device 111; Timed out waiting for the enable request R-1" {
+		t.Fatalf("diagnostics = %q", got)
+	}
+	if got := waitOutcome(phaseCreate, "R-1", 0, &profileops.Report{Status: profileops.StatusSuccess}, nil); got.HasError() {
+		t.Fatalf("a successful wait reported %v", got)
+	}
+}
