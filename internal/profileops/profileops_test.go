@@ -48,9 +48,9 @@ func success(id string, d thingspace.RequestedDevice) map[string]any {
 	}
 }
 
-func warning(id string, d thingspace.RequestedDevice) map[string]any {
+func warning(d thingspace.RequestedDevice) map[string]any {
 	return map[string]any{
-		"requestId": id, "status": thingspace.CallbackStatusWarning,
+		"requestId": requestID, "status": thingspace.CallbackStatusWarning,
 		"deviceIds": []map[string]string{{"id": d.EID, "kind": "EID"}},
 	}
 }
@@ -102,7 +102,7 @@ func TestWaitEndsWhenEveryDeviceHasAFinalAnswer(t *testing.T) {
 	op := newOperator(t, r)
 	// Stored before the wait starts: a warning for A, B's success twice (a redelivery), and a
 	// callback of another request that must be ignored.
-	r.Post(t, warning(requestID, deviceA))
+	r.Post(t, warning(deviceA))
 	r.Post(t, success(requestID, deviceB))
 	dup := success(requestID, deviceB)
 	dup["callbackCount"] = 2
@@ -134,7 +134,7 @@ func TestWaitReportsFailuresAndWarningsNeverUndoThem(t *testing.T) {
 	r := acctest.StartRelay(t)
 	op := newOperator(t, r)
 	r.Post(t, failure(requestID, deviceA))
-	r.Post(t, warning(requestID, deviceA)) // a late warning is progress, never final
+	r.Post(t, warning(deviceA)) // a late warning is progress, never final
 	r.Post(t, success(requestID, deviceB))
 
 	got := receive(t, waitAsync(context.Background(), op, deviceA, deviceB))
@@ -154,7 +154,7 @@ func TestWaitTimeoutKeepsPendingDevicesAndTheirLastStatus(t *testing.T) {
 	t.Parallel()
 	r := acctest.StartRelay(t)
 	op := newOperator(t, r)
-	r.Post(t, warning(requestID, deviceA))
+	r.Post(t, warning(deviceA))
 	r.Post(t, success(requestID, deviceB))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
@@ -219,7 +219,7 @@ func TestRefreshReadsWhatIsStoredWithoutWaiting(t *testing.T) {
 		t.Fatalf("report = %+v, want nothing read and Pending", rep)
 	}
 
-	r.Post(t, warning(requestID, deviceA))
+	r.Post(t, warning(deviceA))
 	r.Post(t, success(requestID, deviceA))
 	first, err := op.Refresh(context.Background(), requestID, []thingspace.RequestedDevice{deviceA})
 	if err != nil {
@@ -250,7 +250,7 @@ func TestRefreshReadsEveryPage(t *testing.T) {
 	for worker := range 8 {
 		wg.Go(func() {
 			for i := worker; i < progress; i += 8 {
-				p := warning(requestID, deviceA)
+				p := warning(deviceA)
 				p["progress"] = i
 				r.Post(t, p)
 			}
@@ -272,7 +272,7 @@ func TestDiscoverRebuildsTheRequest(t *testing.T) {
 	t.Parallel()
 	r := acctest.StartRelay(t)
 	op := newOperator(t, r)
-	r.Post(t, warning(requestID, deviceB))
+	r.Post(t, warning(deviceB))
 	r.Post(t, success(requestID, deviceB)) // arrives first, sorts last
 	r.Post(t, success(requestID, deviceA))
 	r.Post(t, map[string]any{"requestId": requestID, "status": "Success", "unrelated": "not a device"})
