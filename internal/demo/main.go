@@ -1,0 +1,299 @@
+// Command demo is what `make demo` runs: the provider's main job, end to end, on one machine with
+// nothing but Go. It builds the provider, the relay and the simulator, starts the simulator and
+// the relay on free loopback ports, registers the relay as the simulator's DeviceProfileService
+// listener (as a customer registers it with ThingSpace), runs `terraform init` and `apply` on
+// examples/demo, shows the outputs, destroys, and stops everything it started.
+//
+// Everything lives in one temporary directory that is removed at the end, so the demo can run
+// twice in a row, and Ctrl-C stops Terraform gracefully and then cleans up the same way.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/simulator"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
+)
+
+const (
+	// demoDir holds the Terraform configuration the demo applies.
+	demoDir = "examples/demo"
+	// providerBinary is the provider's executable name, as Terraform looks for it.
+	providerBinary = "terraform-provider-thingspace"
+	// mirrorVersion is the version the freshly built provider has in the local mirror.
+	mirrorVersion = "0.0.1"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	d, err := newDemo()
+	if err != nil {
+		fail(err)
+		return 1
+	}
+	err = d.run(ctx)
+	// Clean up with a context of its own: after Ctrl-C the main one is already done.
+	d.cleanup()
+	switch {
+	case ctx.Err() != nil:
+		say("Interrupted: Terraform was stopped, the relay and the simulator too, and %s is gone.", d.tmp)
+		return 130
+	case err != nil:
+		fail(err)
+		return 1
+	}
+	say("Demo complete: two eSIM profiles enabled and recorded in state, then destroyed. Nothing is left running.")
+	return 0
+}
+
+// demo is one run: its temporary directory and the processes it started.
+type demo struct {
+	root      string // repository root
+	tmp       string // everything the run writes
+	bin       string // built binaries
+	processes []*process
+
+	callbackUser, callbackPassword, readToken string
+}
+
+func newDemo() (*demo, error) {
+	root, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		return nil, errors.New("run the demo from the repository root: make demo")
+	}
+	tmp, err := os.MkdirTemp("", "thingspace-demo-")
+	if err != nil {
+		return nil, err
+	}
+	return &demo{
+		root:             root,
+		tmp:              tmp,
+		bin:              filepath.Join(tmp, "bin"),
+		callbackUser:     "demo-callbacks",
+		callbackPassword: randomSecret(),
+		readToken:        randomSecret(),
+	}, nil
+}
+
+func (d *demo) run(ctx context.Context) error {
+	step("Building terraform-provider-thingspace, thingspace-relay and thingspace-simulator")
+	if err := d.build(ctx); err != nil {
+		return err
+	}
+	tf, err := findTerraform(ctx, d.root)
+	if err != nil {
+		return err
+	}
+	say("Terraform CLI: %s", tf)
+
+	simURL, err := d.startSimulator(ctx)
+	if err != nil {
+		return err
+	}
+	relayURL, err := d.startRelay(ctx)
+	if err != nil {
+		return err
+	}
+	if err := d.registerListener(ctx, simURL, relayURL); err != nil {
+		return err
+	}
+
+	work := filepath.Join(d.tmp, "work")
+	if err := copyDir(filepath.Join(d.root, demoDir), work); err != nil {
+		return err
+	}
+	cliConfig, err := d.writeCLIConfig()
+	if err != nil {
+		return err
+	}
+	t := &terraform{path: tf, dir: work, env: d.terraformEnv(cliConfig, simURL, relayURL)}
+
+	step("terraform init: installs the provider just built from a local mirror (no download)")
+	if err := t.runQuiet(ctx, "init", "-input=false"); err != nil {
+		return err
+	}
+	say("Terraform warns below that development overrides are in effect: that is this build of the provider.")
+	step("terraform apply: one device answers at once; the other sends a warning first, then succeeds (%s)", demoScenario)
+	if err := t.run(ctx, "apply", "-input=false", "-auto-approve", "-compact-warnings"); err != nil {
+		return err
+	}
+	step("The result, as recorded in Terraform state (terraform output)")
+	if err := t.run(ctx, "output"); err != nil {
+		return err
+	}
+	step("terraform destroy (disable_on_destroy is false: the profiles stay enabled, Terraform forgets them)")
+	return t.run(ctx, "destroy", "-input=false", "-auto-approve", "-compact-warnings")
+}
+
+// build compiles the three programs into the run's bin directory.
+func (d *demo) build(ctx context.Context) error {
+	for _, b := range []struct{ out, pkg string }{
+		{providerBinary, "."},
+		{"thingspace-relay", "./cmd/thingspace-relay"},
+		{"thingspace-simulator", "./cmd/thingspace-simulator"},
+	} {
+		if err := runQuiet(ctx, d.root, "go", "build", "-o", filepath.Join(d.bin, b.out), b.pkg); err != nil {
+			return fmt.Errorf("building %s: %w", b.pkg, err)
+		}
+	}
+	return nil
+}
+
+// startSimulator runs thingspace-simulator with the demo's scenario and returns its URL.
+func (d *demo) startSimulator(ctx context.Context) (string, error) {
+	scenario := filepath.Join(d.root, demoScenario)
+	p, err := startProcess(ctx, "thingspace-simulator", filepath.Join(d.bin, "thingspace-simulator"),
+		[]string{"--listen", "127.0.0.1:0", "--scenario", scenario}, nil, d.tmp)
+	if err != nil {
+		return "", err
+	}
+	d.processes = append(d.processes, p)
+	url, err := p.waitForLine(ctx, "stdout", simulatorAddress, 30*time.Second)
+	if err != nil {
+		return "", err
+	}
+	step("thingspace-simulator serves ThingSpace's API on %s", url)
+	return url, nil
+}
+
+// startRelay runs thingspace-relay on SQLite in the temporary directory and returns its URL.
+func (d *demo) startRelay(ctx context.Context) (string, error) {
+	store := "sqlite:" + filepath.Join(d.tmp, "relay.db")
+	env := []string{
+		"THINGSPACE_RELAY_CALLBACK_USERNAME=" + d.callbackUser,
+		"THINGSPACE_RELAY_CALLBACK_PASSWORD=" + d.callbackPassword,
+		"THINGSPACE_RELAY_READ_TOKEN=" + d.readToken,
+	}
+	p, err := startProcess(ctx, "thingspace-relay", filepath.Join(d.bin, "thingspace-relay"),
+		[]string{"--listen", "127.0.0.1:0", "--store", store}, env, d.tmp)
+	if err != nil {
+		return "", err
+	}
+	d.processes = append(d.processes, p)
+	url, err := p.waitForLine(ctx, "stderr", relayAddress, 30*time.Second)
+	if err != nil {
+		return "", err
+	}
+	step("thingspace-relay stores callbacks in %s and serves them on %s", strings.TrimPrefix(store, "sqlite:"), url)
+	return url, nil
+}
+
+// registerListener does what a customer does once per account: tell ThingSpace where to send
+// DeviceProfileService callbacks, and with which credentials.
+func (d *demo) registerListener(ctx context.Context, simURL, relayURL string) error {
+	client, err := thingspace.NewClient(thingspace.Config{
+		BaseURL:      simURL,
+		ClientID:     simulator.DefaultClientID,
+		ClientSecret: simulator.DefaultClientSecret,
+		Username:     simulator.DefaultUsername,
+		Password:     simulator.DefaultPassword,
+		UserAgent:    "thingspace-demo",
+	})
+	if err != nil {
+		return err
+	}
+	listener := thingspace.CallbackListener{
+		Name:     thingspace.ServiceDeviceProfile,
+		URL:      relayURL + "/callbacks",
+		Username: d.callbackUser,
+		Password: d.callbackPassword,
+	}
+	if err := client.RegisterCallbackListener(ctx, simulator.DefaultAccount, listener); err != nil {
+		return fmt.Errorf("registering the relay with the simulator: %w", err)
+	}
+	step("Registered %s/callbacks as the %s listener of account %s", relayURL, thingspace.ServiceDeviceProfile, simulator.DefaultAccount)
+	return client.Logout(ctx)
+}
+
+// writeCLIConfig points Terraform at the provider just built, so nothing is downloaded and a
+// stray TF_CLI_CONFIG_FILE on the machine does not matter. dev_overrides makes every command use
+// the fresh binary; the filesystem mirror holding the same binary lets `terraform init` succeed
+// offline (with an override alone it would still ask the registry).
+func (d *demo) writeCLIConfig() (string, error) {
+	mirror := filepath.Join(d.tmp, "mirror")
+	platform := runtime.GOOS + "_" + runtime.GOARCH
+	pkg := filepath.Join(mirror, "registry.terraform.io", "euicc-ops", "thingspace", mirrorVersion, platform)
+	if err := os.MkdirAll(pkg, 0o755); err != nil {
+		return "", err
+	}
+	if err := os.Link(filepath.Join(d.bin, providerBinary), filepath.Join(pkg, providerBinary)); err != nil {
+		return "", err
+	}
+	path := filepath.Join(d.tmp, "terraform.rc")
+	config := fmt.Sprintf(`provider_installation {
+  dev_overrides {
+    "euicc-ops/thingspace" = %q
+  }
+  filesystem_mirror {
+    path    = %q
+    include = ["euicc-ops/thingspace"]
+  }
+  direct {
+    exclude = ["euicc-ops/thingspace"]
+  }
+}
+`, d.bin, mirror)
+	return path, os.WriteFile(path, []byte(config), 0o600)
+}
+
+// terraformEnv configures the provider entirely through its environment variables, the way a
+// CI pipeline would.
+func (d *demo) terraformEnv(cliConfig, simURL, relayURL string) []string {
+	return []string{
+		"TF_CLI_CONFIG_FILE=" + cliConfig,
+		"CHECKPOINT_DISABLE=1",
+		"TF_IN_AUTOMATION=1",
+		"THINGSPACE_BASE_URL=" + simURL,
+		"THINGSPACE_CLIENT_ID=" + simulator.DefaultClientID,
+		"THINGSPACE_CLIENT_SECRET=" + simulator.DefaultClientSecret,
+		"THINGSPACE_USERNAME=" + simulator.DefaultUsername,
+		"THINGSPACE_PASSWORD=" + simulator.DefaultPassword,
+		"THINGSPACE_ACCOUNT_NAME=" + simulator.DefaultAccount,
+		"THINGSPACE_SMSR_OID=" + demoSmsrOid,
+		"THINGSPACE_RELAY_URL=" + relayURL,
+		"THINGSPACE_RELAY_TOKEN=" + d.readToken,
+	}
+}
+
+// cleanup stops every process the demo started, newest first, and removes its directory.
+func (d *demo) cleanup() {
+	for i := len(d.processes) - 1; i >= 0; i-- {
+		d.processes[i].stop()
+	}
+	if len(d.processes) > 0 {
+		say("Stopped the relay and the simulator.")
+	}
+	if err := os.RemoveAll(d.tmp); err != nil {
+		fail(fmt.Errorf("removing %s: %w", d.tmp, err))
+	}
+}
+
+func randomSecret() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func step(format string, args ...any) { fmt.Printf("\n==> "+format+"\n", args...) }
+func say(format string, args ...any)  { fmt.Printf(format+"\n", args...) }
+func fail(err error)                  { fmt.Fprintf(os.Stderr, "\ndemo failed: %v\n", err) }
