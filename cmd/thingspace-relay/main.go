@@ -118,7 +118,7 @@ func run(args []string, lookupEnv func(string) (string, bool), stderr io.Writer)
 		fmt.Fprintf(stderr, "thingspace-relay: refusing to start:\n%v\n", err)
 		return exitUsage
 	}
-	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: o.logLevel}))
+	logger := newLogger(stderr, o.logLevel)
 	o.cfg.Logger = logger
 	if o.cfg.InsecureAllowAnonymous {
 		defer logger.Warn("ran with --insecure-allow-anonymous: unauthenticated callbacks or reads were accepted")
