@@ -503,3 +503,27 @@ func TestAccEnablement_refreshNeverForgetsWhenTheRelayHoldsNothing(t *testing.T)
 		},
 	})
 }
+
+func TestAccEnablement_changedProviderDefaultIsAReviewedReplacement(t *testing.T) {
+	env := acctest.NewEnv(t, simulator.Options{})
+	d := eids(1)[0]
+	moved := *env
+	moved.AccountName = simulator.TestAccount
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps: []resource.TestStep{
+			{Config: config(env, []device{d}, "")},
+			{
+				// Same unchanged resource block, but the provider's default account changed:
+				// the plan shows the new value and the replacement it causes.
+				Config: config(&moved, []device{d}, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(resourceAddress, plancheck.ResourceActionDestroyBeforeCreate),
+					plancheck.ExpectKnownValue(resourceAddress, tfjsonpath.New("account_name"), knownvalue.StringExact(simulator.TestAccount)),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{stateValue("account_name", knownvalue.StringExact(simulator.TestAccount))},
+				Check:             env.CheckAccepted(thingspace.ActionEnable, 2),
+			},
+		},
+	})
+}

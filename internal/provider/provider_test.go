@@ -71,6 +71,7 @@ func TestAccProvider_configurationWinsOverEnvironment(t *testing.T) {
 				plancheck.ExpectKnownValue(resourceAddress, tfjsonpath.New("account_name"), knownvalue.StringExact(env.AccountName)),
 			}},
 			ConfigStateChecks: []statecheck.StateCheck{stateValue("status", knownvalue.StringExact("Success"))},
+			Check:             env.CheckAccepted(thingspace.ActionEnable, 1),
 		}},
 	})
 }
