@@ -261,8 +261,9 @@ func TestAccEnablement_deviceFailureTaintsAndTheNextApplyReplaces(t *testing.T) 
 func TestAccEnablement_timeoutKeepsTheRequestAndRefreshAcceptsALateSuccess(t *testing.T) {
 	env := acctest.NewEnv(t, simulator.Options{})
 	d := eids(1)[0]
+	// The device answers well after the 1s create timeout, even on a loaded machine.
 	env.Sim.SetDevice(d.eid, simulator.DeviceBehavior{Outcome: simulator.OutcomeWarningThenSuccess,
-		WarningDelay: simulator.Duration(10 * time.Millisecond), Delay: simulator.Duration(2 * time.Second)})
+		WarningDelay: simulator.Duration(10 * time.Millisecond), Delay: simulator.Duration(4 * time.Second)})
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		Steps: []resource.TestStep{
