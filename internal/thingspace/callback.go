@@ -173,7 +173,7 @@ func (cb *Callback) Answer(requested []RequestedDevice) Answer {
 	ids := cb.identifiers()
 	eids, iccids := ids.all(KindEID), ids.all(KindICCID)
 	for i, d := range requested {
-		if matchID(d.EID, eids) || (!(d.EID != "" && len(eids) > 0) && matchID(d.ICCID, iccids)) {
+		if d.answeredBy(eids, iccids) {
 			return Answer{Device: i, Outcome: cb.Outcome()}
 		}
 	}
@@ -206,6 +206,15 @@ func (ids DeviceIDs) all(kind string) []string {
 		}
 	}
 	return out
+}
+
+// answeredBy reports whether a callback carrying these EIDs and ICCIDs is about d. When both
+// sides know an EID, it decides alone: an ICCID may move between eUICCs, an EID never does.
+func (d RequestedDevice) answeredBy(eids, iccids []string) bool {
+	if strings.TrimSpace(d.EID) != "" && len(eids) > 0 {
+		return matchID(d.EID, eids)
+	}
+	return matchID(d.ICCID, iccids)
 }
 
 func matchID(want string, have []string) bool {

@@ -114,7 +114,7 @@ func TestRequestsTheClientCanJudgeAreRefusedBeforeSending(t *testing.T) {
 // TestNoSecretInLogsOrErrors runs renewals, retries and failures with a logger attached and
 // checks that neither the log nor any error holds a configured secret or a learned token.
 func TestNoSecretInLogsOrErrors(t *testing.T) {
-	srv := startObservedServer(t, simulator.Options{})
+	srv := startObservedServer(t)
 	var logs bytes.Buffer
 	ctx := tflogtest.RootLogger(context.Background(), &logs)
 	c := newTestClient(t, simConfig(srv.URL))
@@ -180,7 +180,7 @@ func hasRequestLog(entries []map[string]any) bool {
 }
 
 func TestUserAgentOnEveryRequest(t *testing.T) {
-	srv := startObservedServer(t, simulator.Options{})
+	srv := startObservedServer(t)
 	c := newTestClient(t, simConfig(srv.URL))
 	if _, err := c.ProfileAction(context.Background(), thingspace.ActionEnable, enableRequest(1)); err != nil {
 		t.Fatal(err)

@@ -129,7 +129,7 @@ const (
 // renew replaces a refused token. A token that was given directly cannot be replaced: the
 // server's refusal is returned with hint, which tells the user what to configure instead.
 func (c *Client) renew(ctx context.Context, cred *credential, stale string, refusal error, hint string) error {
-	_, err := cred.renew(ctx, stale)
+	err := cred.renew(ctx, stale)
 	if !errors.Is(err, errCannotRenew) {
 		return err
 	}

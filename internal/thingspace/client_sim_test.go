@@ -462,7 +462,7 @@ func TestCancellingStopsABackoffWait(t *testing.T) {
 }
 
 func TestCancellingStopsATokenWaitBehindAnotherCaller(t *testing.T) {
-	srv := startObservedServer(t, simulator.Options{})
+	srv := startObservedServer(t)
 	srv.holdTokens, srv.tokenArrived = make(chan struct{}), make(chan struct{})
 	c := newTestClient(t, simConfig(srv.URL))
 
@@ -493,7 +493,7 @@ func TestCancellingStopsATokenWaitBehindAnotherCaller(t *testing.T) {
 }
 
 func TestCancellingStopsAnAttemptInFlight(t *testing.T) {
-	srv := startObservedServer(t, simulator.Options{})
+	srv := startObservedServer(t)
 	srv.holdTokens, srv.tokenArrived = make(chan struct{}), make(chan struct{})
 	t.Cleanup(func() { close(srv.holdTokens) })
 	c := newTestClient(t, simConfig(srv.URL))

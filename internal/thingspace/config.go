@@ -78,26 +78,37 @@ func (cfg Config) withDefaults() (Config, error) {
 
 func (cfg Config) checkAuth() error {
 	var problems []string
-	switch {
-	case cfg.ClientID != "" && cfg.ClientSecret == "":
-		problems = append(problems, "client_id is set without client_secret: set client_secret too")
-	case cfg.ClientID == "" && cfg.ClientSecret != "":
-		problems = append(problems, "client_secret is set without client_id: set client_id too")
-	case cfg.ClientID == "" && cfg.AccessToken == "":
-		problems = append(problems, "no OAuth credentials: set client_id and client_secret (or access_token)")
-	}
-	switch {
-	case cfg.Username != "" && cfg.Password == "":
-		problems = append(problems, "username is set without password: set password too")
-	case cfg.Username == "" && cfg.Password != "":
-		problems = append(problems, "password is set without username: set username too")
-	case cfg.Username == "" && cfg.SessionToken == "":
-		problems = append(problems, "no M2M credentials: set username and password (or session_token)")
+	for _, p := range []credentialSetting{
+		{"OAuth", "client_id", "client_secret", "access_token", cfg.ClientID, cfg.ClientSecret, cfg.AccessToken},
+		{"M2M", "username", "password", "session_token", cfg.Username, cfg.Password, cfg.SessionToken},
+	} {
+		if problem := p.problem(); problem != "" {
+			problems = append(problems, problem)
+		}
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// credentialSetting is one of the two ways to authenticate: a name and a secret to obtain a
+// token with, or the token itself. Only values are compared here; none is ever put in a message.
+type credentialSetting struct {
+	kind, nameAttr, secretAttr, tokenAttr string
+	name, secret, token                   string
+}
+
+func (s credentialSetting) problem() string {
+	switch {
+	case s.name != "" && s.secret == "":
+		return fmt.Sprintf("%s is set without %s: set %s too", s.nameAttr, s.secretAttr, s.secretAttr)
+	case s.name == "" && s.secret != "":
+		return fmt.Sprintf("%s is set without %s: set %s too", s.secretAttr, s.nameAttr, s.nameAttr)
+	case s.name == "" && s.token == "":
+		return fmt.Sprintf("no %s credentials: set %s and %s (or %s)", s.kind, s.nameAttr, s.secretAttr, s.tokenAttr)
+	}
+	return ""
 }
 
 func (cfg Config) checkLimits() error {

@@ -61,20 +61,21 @@ func (c *credential) get(ctx context.Context) (string, error) {
 	return c.join(ctx, "")
 }
 
-// renew replaces stale, a token the server refused. Only the first caller to report a given
+// renew replaces stale, a token the server refused; the next get returns the new one. Only the first caller to report a given
 // stale token fetches; callers that used the same stale token share that fetch, and callers
 // arriving after it finished get its result, so N callers seeing one expiry cost one renewal.
-func (c *credential) renew(ctx context.Context, stale string) (string, error) {
+func (c *credential) renew(ctx context.Context, stale string) error {
 	c.mu.Lock()
 	if c.failure != nil {
 		defer c.mu.Unlock()
-		return "", c.failure
+		return c.failure
 	}
 	if c.flight == nil && c.token != "" && c.token != stale {
-		defer c.mu.Unlock()
-		return c.token, nil
+		c.mu.Unlock()
+		return nil
 	}
-	return c.join(ctx, stale)
+	_, err := c.join(ctx, stale)
+	return err
 }
 
 // join waits for the fetch in progress, starting one if there is none. It is called with c.mu

@@ -98,7 +98,7 @@ func TestCredentialStickyFailureIsNeverFetchedAgain(t *testing.T) {
 		if _, err := c.get(context.Background()); !errors.Is(err, refused) {
 			t.Fatalf("get: %v, want the refusal", err)
 		}
-		if _, err := c.renew(context.Background(), ""); !errors.Is(err, refused) {
+		if err := c.renew(context.Background(), ""); !errors.Is(err, refused) {
 			t.Fatalf("renew: %v, want the refusal", err)
 		}
 	}
@@ -112,7 +112,7 @@ func TestCredentialGivenTokenCannotBeRenewed(t *testing.T) {
 	if tok, err := c.get(context.Background()); tok != "given" || err != nil {
 		t.Fatalf("get = %q, %v", tok, err)
 	}
-	if _, err := c.renew(context.Background(), "given"); !errors.Is(err, errCannotRenew) {
+	if err := c.renew(context.Background(), "given"); !errors.Is(err, errCannotRenew) {
 		t.Errorf("renew = %v, want errCannotRenew", err)
 	}
 }

@@ -101,9 +101,9 @@ type observedServer struct {
 	tokenArrived chan struct{} // receives once per token request that is held
 }
 
-func startObservedServer(t *testing.T, opts simulator.Options) *observedServer {
+func startObservedServer(t *testing.T) *observedServer {
 	t.Helper()
-	o := &observedServer{sim: simulator.New(opts), tokens: map[string]bool{}, userAgents: map[string]bool{}}
+	o := &observedServer{sim: simulator.New(simulator.Options{}), tokens: map[string]bool{}, userAgents: map[string]bool{}}
 	o.Server = httptest.NewServer(http.HandlerFunc(o.serve))
 	t.Cleanup(func() {
 		o.Close()
