@@ -34,6 +34,8 @@ func resolve(v types.String, s setting) resolved {
 		return resolved{unknown: true}
 	case !v.IsNull():
 		return resolved{value: v.ValueString()}
+	case s.env == "":
+		return resolved{}
 	default:
 		return resolved{value: os.Getenv(s.env)}
 	}
@@ -62,13 +64,9 @@ func resolveConfig(m providerModel) providerConfig {
 		smsrOid:      resolve(m.SmsrOid, settingSmsrOid),
 		relayURL:     resolve(m.RelayURL, settingRelayURL),
 		relayToken:   resolve(m.RelayToken, settingRelayToken),
-		// request_timeout has no environment variable: an empty env name yields "".
-		requestTimeout:    resolve(m.RequestTimeout, setting{}),
+		requestTimeout:    resolve(m.RequestTimeout, setting{attr: "request_timeout"}), // no environment variable
 		maxRetries:        thingspace.DefaultMaxRetries,
 		maxRetriesUnknown: m.MaxRetries.IsUnknown(),
-	}
-	if c.requestTimeout.value == "" && !c.requestTimeout.unknown {
-		c.requestTimeout.value = defaultRequestTimeout
 	}
 	if !m.MaxRetries.IsNull() && !m.MaxRetries.IsUnknown() {
 		c.maxRetries = int(m.MaxRetries.ValueInt64())
@@ -170,11 +168,15 @@ func (p *thingspaceProvider) Configure(ctx context.Context, req provider.Configu
 // shares among all its resources (one bearer, one session, one relay connection pool).
 func (p *thingspaceProvider) connect(cfg providerConfig, ua string) (*profileops.Operator, func() []string, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	timeout, err := time.ParseDuration(cfg.requestTimeout.value)
-	if err != nil || timeout <= 0 {
-		diags.AddAttributeError(path.Root("request_timeout"), "Invalid request_timeout",
-			fmt.Sprintf("%q is not a positive duration such as \"60s\".", cfg.requestTimeout.value))
-		return nil, nil, diags
+	var timeout time.Duration // 0: the client's default
+	if cfg.requestTimeout.value != "" {
+		var err error
+		timeout, err = time.ParseDuration(cfg.requestTimeout.value)
+		if err != nil || timeout <= 0 { // the schema validator already refused it; kept for safety
+			diags.AddAttributeError(path.Root("request_timeout"), "Invalid request_timeout",
+				fmt.Sprintf("%q is not a positive duration such as \"60s\".", cfg.requestTimeout.value))
+			return nil, nil, diags
+		}
 	}
 	client, err := thingspace.NewClient(thingspace.Config{
 		BaseURL:        cfg.baseURL.value,

@@ -52,11 +52,6 @@ func EnvironmentVariables() map[string]string {
 	return out
 }
 
-// Defaults of the settings without an environment variable.
-const (
-	defaultRequestTimeout = "60s"
-)
-
 // providerModel is the provider block as Terraform sends it.
 type providerModel struct {
 	BaseURL        types.String `tfsdk:"base_url"`
@@ -108,8 +103,8 @@ func (p *thingspaceProvider) Schema(_ context.Context, _ provider.SchemaRequest,
 			"request_timeout": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: fmt.Sprintf("Time limit for each HTTP request to ThingSpace, as a Go duration "+
-					"(`30s`, `2m`). Defaults to `%s`. It bounds one attempt; waiting for callbacks is bounded by the resource's `timeouts`.",
-					defaultRequestTimeout),
+					"(`30s`, `2m`). Defaults to `%.0fs`. It bounds one attempt; waiting for callbacks is bounded by the resource's `timeouts`.",
+					thingspace.DefaultRequestTimeout.Seconds()),
 				Validators: []validator.String{validators.PositiveDuration()},
 			},
 			"max_retries": schema.Int64Attribute{
