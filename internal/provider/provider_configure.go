@@ -53,17 +53,17 @@ type providerConfig struct {
 
 func resolveConfig(m providerModel) providerConfig {
 	c := providerConfig{
-		baseURL:      resolve(m.BaseURL, settingBaseURL),
-		clientID:     resolve(m.ClientID, settingClientID),
-		clientSecret: resolve(m.ClientSecret, settingClientSecret),
-		accessToken:  resolve(m.AccessToken, settingAccessToken),
-		username:     resolve(m.Username, settingUsername),
-		password:     resolve(m.Password, settingPassword),
-		sessionToken: resolve(m.SessionToken, settingSessionToken),
-		accountName:  resolve(m.AccountName, settingAccountName),
-		smsrOid:      resolve(m.SmsrOid, settingSmsrOid),
-		relayURL:     resolve(m.RelayURL, settingRelayURL),
-		relayToken:   resolve(m.RelayToken, settingRelayToken),
+		baseURL:           resolve(m.BaseURL, settingBaseURL),
+		clientID:          resolve(m.ClientID, settingClientID),
+		clientSecret:      resolve(m.ClientSecret, settingClientSecret),
+		accessToken:       resolve(m.AccessToken, settingAccessToken),
+		username:          resolve(m.Username, settingUsername),
+		password:          resolve(m.Password, settingPassword),
+		sessionToken:      resolve(m.SessionToken, settingSessionToken),
+		accountName:       resolve(m.AccountName, settingAccountName),
+		smsrOid:           resolve(m.SmsrOid, settingSmsrOid),
+		relayURL:          resolve(m.RelayURL, settingRelayURL),
+		relayToken:        resolve(m.RelayToken, settingRelayToken),
 		requestTimeout:    resolve(m.RequestTimeout, setting{attr: "request_timeout"}), // no environment variable
 		maxRetries:        thingspace.DefaultMaxRetries,
 		maxRetriesUnknown: m.MaxRetries.IsUnknown(),
