@@ -53,7 +53,8 @@ func NewClient(cfg Config) (*Client, error) {
 }
 
 // Secrets returns every secret this client knows now: the configured ones and the tokens it
-// has obtained. Callers mask them in their own logs and messages.
+// has obtained, in that order (the bearer before the session). Callers mask them in their own
+// logs and messages.
 func (c *Client) Secrets() []string {
 	var out []string
 	for _, s := range []string{c.cfg.ClientSecret, c.cfg.AccessToken, c.cfg.Password, c.cfg.SessionToken,
