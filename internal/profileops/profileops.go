@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay"
@@ -33,6 +34,11 @@ type Feed interface {
 type Operator struct {
 	sender Sender
 	feed   Feed
+
+	// relayReadable records that one relay check succeeded. The check proves the relay's
+	// address and read token, which do not change within a provider instance, so a plan of 500
+	// resources makes it once rather than 500 times.
+	relayReadable atomic.Bool
 }
 
 // New returns an Operator that sends through sender and learns outcomes from feed.
@@ -54,15 +60,15 @@ var ErrRelayUnreadable = errors.New("the relay cannot be read, so nothing was se
 // preflightRequestID is the requestId Send reads to check the relay; no callback carries it.
 const preflightRequestID = "terraform-provider-thingspace-preflight"
 
-// Send checks that the relay can be read, then issues the action exactly once (the client
+// Send checks that the relay can be read (once per Operator), then issues the action exactly once (the client
 // retries only where ThingSpace cannot have acted on it) and returns the requestId every
 // callback of this action will carry.
 //
 // The relay check comes first because an action whose callbacks cannot be read is the worst
 // outcome: the devices change, and the apply can neither confirm it nor be safely repeated.
 func (o *Operator) Send(ctx context.Context, req Request) (string, error) {
-	if _, err := o.feed.Fetch(ctx, preflightRequestID, 0, 0); err != nil {
-		return "", fmt.Errorf("%w: %w", ErrRelayUnreadable, err)
+	if err := o.checkRelay(ctx); err != nil {
+		return "", err
 	}
 	body := thingspace.ProfileRequest{AccountName: req.AccountName, SmsrOid: req.SmsrOid}
 	for _, d := range req.Devices {
@@ -72,4 +78,17 @@ func (o *Operator) Send(ctx context.Context, req Request) (string, error) {
 		}})
 	}
 	return o.sender.ProfileAction(ctx, req.Action, body)
+}
+
+// checkRelay reads the relay once, until a read succeeds. Concurrent first callers may each
+// read: that is harmless, and cheaper than making them queue behind one another.
+func (o *Operator) checkRelay(ctx context.Context) error {
+	if o.relayReadable.Load() {
+		return nil
+	}
+	if _, err := o.feed.Fetch(ctx, preflightRequestID, 0, 0); err != nil {
+		return fmt.Errorf("%w: %w", ErrRelayUnreadable, err)
+	}
+	o.relayReadable.Store(true)
+	return nil
 }
