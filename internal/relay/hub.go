@@ -6,32 +6,34 @@ import "sync"
 // to query the store again, so a lost or spurious wake-up costs latency, never a callback.
 type hub struct {
 	mu      sync.Mutex
-	waiters map[string]map[chan struct{}]struct{}
+	waiters map[string]map[*watcher]struct{}
 }
 
-func newHub() *hub { return &hub{waiters: make(map[string]map[chan struct{}]struct{})} }
+// watcher is one registration; its pointer identity lets the same function be registered twice.
+type watcher struct{ wake func() }
 
-// Watch registers interest in requestID. The channel has room for one pending wake-up, so a
-// notifier never blocks and a reader busy querying still sees that something changed.
-func (h *hub) Watch(requestID string) (<-chan struct{}, func()) {
-	ch := make(chan struct{}, 1)
+func newHub() *hub { return &hub{waiters: make(map[string]map[*watcher]struct{})} }
+
+// Watch registers wake to be called whenever requestID may have new callbacks, until stop is
+// called. wake is called with the hub locked: it must return at once and not call the hub.
+func (h *hub) Watch(requestID string, wake func()) (stop func()) {
+	w := &watcher{wake: wake}
 	h.mu.Lock()
 	set := h.waiters[requestID]
 	if set == nil {
-		set = make(map[chan struct{}]struct{})
+		set = make(map[*watcher]struct{})
 		h.waiters[requestID] = set
 	}
-	set[ch] = struct{}{}
+	set[w] = struct{}{}
 	h.mu.Unlock()
-	var once sync.Once
-	return ch, func() { once.Do(func() { h.unwatch(requestID, ch) }) }
+	return func() { h.unwatch(requestID, w) }
 }
 
-func (h *hub) unwatch(requestID string, ch chan struct{}) {
+func (h *hub) unwatch(requestID string, w *watcher) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	set := h.waiters[requestID]
-	delete(set, ch)
+	delete(set, w)
 	if len(set) == 0 {
 		delete(h.waiters, requestID)
 	}
@@ -41,8 +43,8 @@ func (h *hub) unwatch(requestID string, ch chan struct{}) {
 func (h *hub) notify(requestID string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for ch := range h.waiters[requestID] {
-		wake(ch)
+	for w := range h.waiters[requestID] {
+		w.wake()
 	}
 }
 
@@ -52,15 +54,20 @@ func (h *hub) notifyAll() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, set := range h.waiters {
-		for ch := range set {
-			wake(ch)
+		for w := range set {
+			w.wake()
 		}
 	}
 }
 
-func wake(ch chan struct{}) {
-	select {
-	case ch <- struct{}{}:
-	default: // a wake-up is already pending; one is enough
+// wakeChannel returns a channel with room for one pending wake-up and the function that fills
+// it without ever blocking, for readers that wait in a goroutine.
+func wakeChannel() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	return ch, func() {
+		select {
+		case ch <- struct{}{}:
+		default: // a wake-up is already pending; one is enough
+		}
 	}
 }

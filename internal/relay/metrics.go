@@ -1,6 +1,8 @@
 package relay
 
 import (
+	"bufio"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -71,6 +73,9 @@ func (m *metrics) countRequests(route string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
+		if rec.hijacked {
+			return // answered later, and counted then
+		}
 		code := rec.status
 		if code == 0 {
 			code = http.StatusOK
@@ -82,7 +87,15 @@ func (m *metrics) countRequests(route string, next http.Handler) http.Handler {
 // statusRecorder remembers the status code a handler wrote.
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
+	status   int
+	hijacked bool
+}
+
+// Hijack hands the connection over (see park.go) and remembers it did.
+func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(r.ResponseWriter).Hijack()
+	r.hijacked = err == nil
+	return conn, rw, err
 }
 
 func (r *statusRecorder) WriteHeader(code int) {

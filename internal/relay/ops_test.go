@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"log/slog"
 	"math/big"
 	"net"
@@ -270,3 +271,64 @@ func TestLogsNeverContainSecrets(t *testing.T) {
 		}
 	}
 }
+
+// Over HTTP/2 a connection cannot be taken over, so long-polls wait in their handler: check that
+// path wakes and shuts down like the parked one.
+func TestLongPollOverHTTP2(t *testing.T) {
+	t.Parallel()
+	certFile, keyFile, pool := selfSignedCert(t)
+	cfg := Config{Listen: "127.0.0.1:0", Store: testStoreDSN(t, "sqlite"), TLSCert: certFile, TLSKey: keyFile,
+		CallbackUsername: testUser, CallbackPassword: testPass, ReadToken: testToken}
+	r, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	var protos sync.Map
+	transport := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}
+	httpClient := &http.Client{Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		resp, err := transport.RoundTrip(req)
+		if err == nil {
+			protos.Store(resp.Proto, true)
+		}
+		return resp, err
+	})}
+	c := testClient(t, r.URL(), func(cfg *ClientConfig) { cfg.HTTPClient = httpClient })
+
+	woken := make(chan error, 1)
+	go func() {
+		page, err := c.Fetch(context.Background(), "req-h2", 0, MaxWait)
+		if err == nil && len(page.Callbacks) != 1 {
+			err = fmt.Errorf("page %+v, want the callback", page)
+		}
+		woken <- err
+	}()
+	waitForReaders(t, r.URL(), 1)
+	code, body := post(t, r.URL(), callbackBody("req-h2", "Success", 1), "application/json")
+	if code != http.StatusOK {
+		t.Fatalf("POST = %d %s", code, body)
+	}
+	if err := <-woken; err != nil {
+		t.Fatal(err)
+	}
+
+	held := make(chan error, 1)
+	go func() {
+		_, err := c.Fetch(context.Background(), "req-h2-held", 0, MaxWait)
+		held <- err
+	}()
+	waitForReaders(t, r.URL(), 1)
+	if err := r.Close(); err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+	if err := <-held; err != nil {
+		t.Errorf("held HTTP/2 long-poll ended with %v, want an answer", err)
+	}
+	if _, ok := protos.Load("HTTP/2.0"); !ok {
+		t.Error("the client never spoke HTTP/2; this test did not test the HTTP/2 path")
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -65,7 +65,8 @@ func TestPostgresConcurrentReplicasNeverLetAReaderSkip(t *testing.T) {
 	writersDone := make(chan struct{})
 	go func() {
 		var after int64
-		wake, stop := replicas[0].Watch("req-race")
+		wake, notify := wakeChannel()
+		stop := replicas[0].Watch("req-race", notify)
 		defer stop()
 		for len(seen) < total {
 			cbs, err := replicas[0].List(ctx, "req-race", after, 7) // small pages: many resumptions
@@ -174,7 +175,8 @@ func TestPostgresListenReconnectWakesEveryone(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	wake, stop := b.Watch("req-reconnect")
+	wake, notify := wakeChannel()
+	stop := b.Watch("req-reconnect", notify)
 	defer stop()
 
 	// Cut every LISTEN connection of this test: nothing was notified, yet waiters must be woken

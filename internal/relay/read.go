@@ -36,14 +36,23 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	callbacks, err := s.longPoll(r.Context(), q)
-	if err != nil {
-		if r.Context().Err() != nil {
-			return // the reader left; nobody to answer
-		}
-		s.log.Error("read failed", "request_id", q.requestID, "error", err)
-		writeError(w, http.StatusServiceUnavailable, "the store could not be read; retry later")
+	if q.wait > 0 && canPark(w, r) && s.longPollParked(w, q) {
 		return
+	}
+	callbacks, err := s.longPoll(r.Context(), q)
+	if err != nil && r.Context().Err() != nil {
+		return // the reader left; nobody to answer
+	}
+	status, body := s.pageAnswer(q, callbacks, err)
+	writeRaw(w, status, body)
+}
+
+// pageAnswer is the status and JSON body answering q with callbacks (or the error that
+// prevented reading them).
+func (s *Server) pageAnswer(q readQuery, callbacks []Callback, err error) (int, []byte) {
+	if err != nil {
+		s.log.Error("read failed", "request_id", q.requestID, "error", err)
+		return http.StatusServiceUnavailable, encodeJSON(errorBody{Error: "the store could not be read; retry later"})
 	}
 	page := Page{RequestID: q.requestID, Callbacks: callbacks, Next: q.after}
 	if n := len(callbacks); n > 0 {
@@ -51,7 +60,7 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) {
 	} else {
 		page.Callbacks = []Callback{}
 	}
-	writeJSON(w, http.StatusOK, page)
+	return http.StatusOK, encodeJSON(page)
 }
 
 func (s *Server) readAuthorized(r *http.Request) bool {
@@ -121,17 +130,16 @@ func truncate(s string, n int) string {
 	return s[:n] + "..."
 }
 
-// longPoll returns the callbacks after q.after, waiting up to q.wait for the first one. It
-// watches before querying, so a callback committed between the query and the wait still wakes
-// it; and every wake-up is followed by a fresh query, so a spurious or lost one changes nothing.
+// longPoll returns the callbacks after q.after, waiting up to q.wait for the first one, in the
+// handler's goroutine (for HTTP/2, where a connection cannot be taken over). It watches before
+// querying, so a callback committed between the query and the wait still wakes it; and every
+// wake-up is followed by a fresh query, so a spurious or lost one changes nothing.
 func (s *Server) longPoll(ctx context.Context, q readQuery) ([]Callback, error) {
-	var (
-		wake <-chan struct{}
-		stop func()
-	)
+	var wake <-chan struct{}
 	if q.wait > 0 {
-		wake, stop = s.store.Watch(q.requestID)
-		defer stop()
+		var notify func()
+		wake, notify = wakeChannel()
+		defer s.store.Watch(q.requestID, notify)()
 	}
 	callbacks, err := s.list(ctx, q)
 	if err != nil || len(callbacks) > 0 || q.wait == 0 {

@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -44,6 +45,12 @@ type Server struct {
 	closingOnce sync.Once
 	purgeOnce   sync.Once
 	purgeDone   chan struct{}
+
+	// Long-polls parked off their handler goroutine (see park.go).
+	parkMu sync.Mutex
+	parked map[*parkedPoll]struct{}
+	parkWG sync.WaitGroup
+	checks checkQueue
 }
 
 // NewServer checks cfg and builds a server on store. The caller keeps ownership of store.
@@ -67,6 +74,7 @@ func NewServer(cfg Config, store Store) (*Server, error) {
 		checkReadAuth:     cfg.ReadToken != "",
 		closing:           make(chan struct{}),
 		purgeDone:         make(chan struct{}),
+		parked:            make(map[*parkedPoll]struct{}),
 	}
 	s.handler = s.routes()
 	s.http = &http.Server{
@@ -94,7 +102,7 @@ func (s *Server) routes() http.Handler {
 		mux.Handle(pattern, s.metrics.countRequests(name, h))
 	}
 	route("POST /callbacks", "callbacks", s.handleIngest)
-	route("GET /v1/requests/{requestId}", "requests", s.handleRead)
+	route("GET /v1/requests/{requestId}", routeRequests, s.handleRead)
 	route("GET /healthz", "healthz", s.handleHealth)
 	mux.Handle("GET /metrics", s.metrics.countRequests("metrics", s.metrics.handler()))
 	route("/", "other", func(w http.ResponseWriter, r *http.Request) { notFoundOrWrongMethod(mux, w, r) })
@@ -141,13 +149,16 @@ func (s *Server) Serve(ln net.Listener) error {
 	return s.http.Serve(ln)
 }
 
+// routeRequests labels reads in http_requests_total.
+const routeRequests = "requests"
+
 // Shutdown stops accepting connections, answers held long-polls at once with what they have,
 // lets in-flight requests finish (until ctx ends) and stops the purge. It does not close the
 // store.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.closingOnce.Do(func() { close(s.closing) })
 	s.purgeOnce.Do(func() { close(s.purgeDone) }) // never started: nothing to wait for
-	err := s.http.Shutdown(ctx)
+	err := errors.Join(s.http.Shutdown(ctx), s.answerParked(ctx))
 	select {
 	case <-s.purgeDone:
 	case <-ctx.Done():
@@ -221,9 +232,21 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	writeRaw(w, status, encodeJSON(v))
+}
+
+// writeRaw answers with an already encoded JSON body.
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
+	_, _ = w.Write(body) // the client went away; nothing useful to do
+}
+
+// encodeJSON encodes what the relay answers. Its values always encode.
+func encodeJSON(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v) // the client went away; nothing useful to do
+	_ = enc.Encode(v)
+	return buf.Bytes()
 }

@@ -21,6 +21,8 @@ type sqliteStore struct {
 	*hub
 	writer *sql.DB // exactly one connection, used only by the write loop and Purge
 	reader *sql.DB
+	stmts  sqliteStatements // prepared on the writer's one connection: parsed once, not per callback
+	list   *sql.Stmt        // prepared on each reader connection as it is used
 
 	appends  chan *appendOp
 	closing  chan struct{}
@@ -41,6 +43,31 @@ type appendOp struct {
 type appendResult struct {
 	stored Stored
 	err    error
+}
+
+// sqliteStatements are the statements of one append.
+type sqliteStatements struct {
+	findDuplicate, nextSeq, insert *sql.Stmt
+}
+
+func prepareSQLite(ctx context.Context, db *sql.DB) (sqliteStatements, error) {
+	var st sqliteStatements
+	for _, p := range []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		{&st.findDuplicate, `SELECT seq, received_at FROM callbacks WHERE request_id = ? AND dedup = ?`},
+		{&st.nextSeq, `INSERT INTO requests (request_id, last_seq, updated_at) VALUES (?, 1, ?)
+			ON CONFLICT (request_id) DO UPDATE SET last_seq = last_seq + 1, updated_at = excluded.updated_at
+			RETURNING last_seq`},
+		{&st.insert, `INSERT INTO callbacks (request_id, seq, received_at, dedup, payload) VALUES (?, ?, ?, ?, ?)`},
+	} {
+		var err error
+		if *p.stmt, err = db.PrepareContext(ctx, p.sql); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
 }
 
 // maxGroup bounds one group commit, so a burst cannot hold the write lock for long.
@@ -93,6 +120,11 @@ func openSQLite(ctx context.Context, path string) (*sqliteStore, error) {
 		writer.Close()
 		return nil, fmt.Errorf("preparing sqlite store %s (is the directory writable?): %w", path, err)
 	}
+	stmts, err := prepareSQLite(ctx, writer)
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("preparing sqlite statements: %w", err)
+	}
 	reader, err := sql.Open("sqlite", sqliteDSN(path, true))
 	if err != nil {
 		writer.Close()
@@ -100,10 +132,19 @@ func openSQLite(ctx context.Context, path string) (*sqliteStore, error) {
 	}
 	reader.SetMaxOpenConns(4)
 	reader.SetMaxIdleConns(4)
+	list, err := reader.PrepareContext(ctx, `SELECT seq, received_at, payload FROM callbacks
+		WHERE request_id = ? AND seq > ? ORDER BY seq LIMIT ?`)
+	if err != nil {
+		reader.Close()
+		writer.Close()
+		return nil, fmt.Errorf("preparing sqlite statements: %w", err)
+	}
 	s := &sqliteStore{
 		hub:      newHub(),
 		writer:   writer,
 		reader:   reader,
+		stmts:    stmts,
+		list:     list,
 		appends:  make(chan *appendOp, maxGroup),
 		closing:  make(chan struct{}),
 		loopDone: make(chan struct{}),
@@ -242,7 +283,7 @@ func (s *sqliteStore) appendTx(group []*appendOp) ([]appendResult, error) {
 	defer tx.Rollback()
 	results := make([]appendResult, len(group))
 	for i, op := range group {
-		stored, err := appendOne(ctx, tx, op.msg)
+		stored, err := s.appendOne(ctx, tx, op.msg)
 		if err != nil {
 			return nil, err
 		}
@@ -254,13 +295,12 @@ func (s *sqliteStore) appendTx(group []*appendOp) ([]appendResult, error) {
 	return results, nil
 }
 
-func appendOne(ctx context.Context, tx *sql.Tx, m Message) (Stored, error) {
+func (s *sqliteStore) appendOne(ctx context.Context, tx *sql.Tx, m Message) (Stored, error) {
 	var (
 		seq        int64
 		receivedUS int64
 	)
-	err := tx.QueryRowContext(ctx, `SELECT seq, received_at FROM callbacks WHERE request_id = ? AND dedup = ?`,
-		m.RequestID, m.DedupKey[:]).Scan(&seq, &receivedUS)
+	err := tx.StmtContext(ctx, s.stmts.findDuplicate).QueryRowContext(ctx, m.RequestID, m.DedupKey[:]).Scan(&seq, &receivedUS)
 	switch {
 	case err == nil:
 		return Stored{Callback: Callback{Seq: seq, ReceivedAt: time.UnixMicro(receivedUS).UTC(), Payload: m.Payload}, Duplicate: true}, nil
@@ -268,14 +308,11 @@ func appendOne(ctx context.Context, tx *sql.Tx, m Message) (Stored, error) {
 		return Stored{}, fmt.Errorf("sqlite duplicate check: %w", err)
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	err = tx.QueryRowContext(ctx, `INSERT INTO requests (request_id, last_seq, updated_at) VALUES (?, 1, ?)
-		ON CONFLICT (request_id) DO UPDATE SET last_seq = last_seq + 1, updated_at = excluded.updated_at
-		RETURNING last_seq`, m.RequestID, now.UnixMicro()).Scan(&seq)
+	err = tx.StmtContext(ctx, s.stmts.nextSeq).QueryRowContext(ctx, m.RequestID, now.UnixMicro()).Scan(&seq)
 	if err != nil {
 		return Stored{}, fmt.Errorf("sqlite sequence: %w", err)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO callbacks (request_id, seq, received_at, dedup, payload) VALUES (?, ?, ?, ?, ?)`,
-		m.RequestID, seq, now.UnixMicro(), m.DedupKey[:], string(m.Payload))
+	_, err = tx.StmtContext(ctx, s.stmts.insert).ExecContext(ctx, m.RequestID, seq, now.UnixMicro(), m.DedupKey[:], string(m.Payload))
 	if err != nil {
 		return Stored{}, fmt.Errorf("sqlite insert: %w", err)
 	}
@@ -283,8 +320,7 @@ func appendOne(ctx context.Context, tx *sql.Tx, m Message) (Stored, error) {
 }
 
 func (s *sqliteStore) List(ctx context.Context, requestID string, after int64, limit int) ([]Callback, error) {
-	rows, err := s.reader.QueryContext(ctx, `SELECT seq, received_at, payload FROM callbacks
-		WHERE request_id = ? AND seq > ? ORDER BY seq LIMIT ?`, requestID, after, limit)
+	rows, err := s.list.QueryContext(ctx, requestID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite list: %w", err)
 	}
@@ -349,5 +385,8 @@ func (s *sqliteStore) Close() error {
 	s.mu.Unlock()
 	close(s.closing)
 	<-s.loopDone
+	for _, st := range []*sql.Stmt{s.stmts.findDuplicate, s.stmts.nextSeq, s.stmts.insert, s.list} {
+		st.Close()
+	}
 	return errors.Join(s.reader.Close(), s.writer.Close())
 }

@@ -54,9 +54,9 @@ type Store interface {
 	Append(ctx context.Context, m Message) (Stored, error)
 	// List returns up to limit callbacks of requestID with Seq > after, oldest first.
 	List(ctx context.Context, requestID string, after int64, limit int) ([]Callback, error)
-	// Watch returns a channel that receives a value whenever requestID may have new callbacks,
-	// and a function that stops watching. A wake-up is only a hint: callers re-query.
-	Watch(requestID string) (wake <-chan struct{}, stop func())
+	// Watch calls wake whenever requestID may have new callbacks, until stop is called. wake
+	// must return at once. A wake-up is only a hint: callers re-query.
+	Watch(requestID string, wake func()) (stop func())
 	// Purge deletes callbacks stored before cutoff and reports how many it deleted.
 	Purge(ctx context.Context, cutoff time.Time) (int64, error)
 	// Ping reports whether the store answers.

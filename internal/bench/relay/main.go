@@ -1,0 +1,214 @@
+// Command relay benchmarks thingspace-relay as users run it: the built binary as a child
+// process, real HTTP on loopback, SQLite with full synchronous commits or PostgreSQL. It
+// measures ingest throughput and latency from concurrent senders, how soon a held long-poll
+// answers after a callback is stored, and the memory of the relay process holding many idle
+// long-polls; then writes its section of BENCHMARKS.md.
+//
+//	go run ./internal/bench/relay [-stores sqlite,postgres] [-postgres-url URL] [-out BENCHMARKS.md]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay/relayproc"
+)
+
+// options are the benchmark's settings.
+type options struct {
+	stores      []string
+	postgresURL string
+	out         string
+	senders     int
+	callbacks   int
+	wakeups     int
+	idle        int
+}
+
+func main() {
+	o, err := parseFlags()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench-relay:", err)
+		os.Exit(2)
+	}
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-relay:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags() (options, error) {
+	var o options
+	var stores string
+	defaultPG := os.Getenv("THINGSPACE_TEST_POSTGRES_URL")
+	if defaultPG == "" {
+		defaultPG = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	flag.StringVar(&stores, "stores", "sqlite,postgres", "stores to measure, comma-separated")
+	flag.StringVar(&o.postgresURL, "postgres-url", defaultPG, "PostgreSQL server (default $THINGSPACE_TEST_POSTGRES_URL, else the local server)")
+	flag.StringVar(&o.out, "out", "", "markdown file to update (default BENCHMARKS.md at the module root; \"-\" for none)")
+	flag.IntVar(&o.senders, "senders", 64, "concurrent ingest connections")
+	flag.IntVar(&o.callbacks, "callbacks", 30000, "callbacks sent in the throughput run")
+	flag.IntVar(&o.wakeups, "wakeups", 300, "long-poll wake-ups measured")
+	flag.IntVar(&o.idle, "idle", 10000, "idle long-polls held for the memory measurement")
+	flag.Parse()
+	o.stores = strings.Split(stores, ",")
+	for _, s := range o.stores {
+		if s != "sqlite" && s != "postgres" {
+			return o, fmt.Errorf("unknown store %q in -stores: use sqlite and/or postgres", s)
+		}
+	}
+	if o.out == "" {
+		root, err := moduleRoot()
+		if err != nil {
+			return o, err
+		}
+		o.out = filepath.Join(root, "BENCHMARKS.md")
+	}
+	return o, nil
+}
+
+func run(o options) error {
+	if err := raiseFileLimit(); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "bench-relay-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+	bin, err := relayproc.Build(ctx, dir)
+	if err != nil {
+		return err
+	}
+	env := machineInfo()
+	fmt.Printf("machine: %d cores, %s, %s/%s\n", env.cores, env.goVersion, runtime.GOOS, runtime.GOARCH)
+	var results []result
+	for _, store := range o.stores {
+		res, err := measureStore(ctx, o, bin, dir, store)
+		if err != nil {
+			return fmt.Errorf("%s: %w", store, err)
+		}
+		res.print()
+		results = append(results, res)
+	}
+	if o.out == "-" {
+		return nil
+	}
+	if err := writeSection(o.out, renderSection(env, o, results)); err != nil {
+		return err
+	}
+	fmt.Println("updated", o.out)
+	return nil
+}
+
+// measureStore runs the three measurements, each against a fresh relay process and store, so
+// one cannot disturb the next (nor the memory high-water mark).
+func measureStore(ctx context.Context, o options, bin, dir, store string) (result, error) {
+	res := result{store: store}
+	var err error
+	fmt.Printf("== %s\n", store)
+	if err = withRelay(ctx, o, bin, dir, store, "ingest", func(p *relayproc.Process) error {
+		res.ingest, err = measureIngest(p, o.senders, o.callbacks)
+		return err
+	}); err != nil {
+		return res, err
+	}
+	if err = withRelay(ctx, o, bin, dir, store, "wake", func(p *relayproc.Process) error {
+		res.wake, err = measureWake(p, o.wakeups)
+		return err
+	}); err != nil {
+		return res, err
+	}
+	err = withRelay(ctx, o, bin, dir, store, "idle", func(p *relayproc.Process) error {
+		res.idle, err = measureIdle(p, o.idle)
+		return err
+	})
+	return res, err
+}
+
+// Credentials of the benchmarked relay.
+const (
+	benchUser  = "bench-listener"
+	benchPass  = "bench-listener-password"
+	benchToken = "bench-read-token"
+)
+
+// withRelay starts the relay on a fresh store, runs f, and stops it (SIGTERM, clean exit expected).
+func withRelay(ctx context.Context, o options, bin, dir, store, phase string, f func(*relayproc.Process) error) error {
+	dsn, cleanup, err := freshStore(ctx, o, dir, store, phase)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	p, err := relayproc.Start(bin, []string{"--listen", "127.0.0.1:0", "--store", dsn, "--log-level", "warn"}, []string{
+		"THINGSPACE_RELAY_CALLBACK_USERNAME=" + benchUser,
+		"THINGSPACE_RELAY_CALLBACK_PASSWORD=" + benchPass,
+		"THINGSPACE_RELAY_READ_TOKEN=" + benchToken,
+	})
+	if err != nil {
+		return err
+	}
+	runErr := f(p)
+	stopErr := p.Stop()
+	if runErr != nil {
+		return fmt.Errorf("%s: %w\nrelay log:\n%s", phase, runErr, tail(p.Logs(), 2000))
+	}
+	if stopErr != nil {
+		return fmt.Errorf("%s: the relay did not stop cleanly: %v\n%s", phase, stopErr, tail(p.Logs(), 2000))
+	}
+	return nil
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "..." + s[len(s)-n:]
+}
+
+// raiseFileLimit lifts the soft open-file limit to the hard one: ten thousand long-polls need
+// as many sockets on each side. The relay child inherits it.
+func raiseFileLimit() error {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return err
+	}
+	lim.Cur = lim.Max
+	return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+}
+
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod above the current directory: run from inside the module or pass -out")
+		}
+		dir = parent
+	}
+}
+
+type machine struct {
+	cores     int
+	goVersion string
+	date      string
+}
+
+func machineInfo() machine {
+	return machine{cores: runtime.NumCPU(), goVersion: runtime.Version(), date: time.Now().UTC().Format("2006-01-02")}
+}

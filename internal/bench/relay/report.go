@@ -1,0 +1,97 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+)
+
+// Targets, for the SQLite store on the project's 2-core machine.
+const (
+	targetPerSecond = 3000.0
+	targetIngestP99 = 25 * time.Millisecond
+	targetWakeP99   = 10 * time.Millisecond
+	targetIdleMB    = 150.0
+)
+
+type result struct {
+	store  string
+	ingest ingestResult
+	wake   wakeResult
+	idle   idleResult
+}
+
+func (r result) print() {
+	fmt.Printf("ingest: %d callbacks in %v = %.0f/s, latency p50 %v p99 %v max %v\n",
+		r.ingest.callbacks, r.ingest.elapsed.Round(time.Millisecond), r.ingest.perSecond, ms(r.ingest.p50), ms(r.ingest.p99), ms(r.ingest.max))
+	fmt.Printf("wake-up after store: %d samples, p50 %v p99 %v max %v\n", r.wake.samples, ms(r.wake.p50), ms(r.wake.p99), ms(r.wake.max))
+	fmt.Printf("idle long-polls: %d held, relay RSS %.1f MiB (peak %.1f MiB)\n", r.idle.held, r.idle.rssMB, r.idle.hwmMB)
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "**missed**"
+}
+
+const (
+	beginMarker = "<!-- BEGIN relay -->"
+	endMarker   = "<!-- END relay -->"
+)
+
+func renderSection(m machine, o options, results []result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## Relay (`thingspace-relay`)\n\n")
+	fmt.Fprintf(&b, "Measured %s on %d cores, %s, with the built relay binary as a child process on loopback. "+
+		"SQLite runs in WAL mode with `synchronous=FULL`. Each measurement uses a fresh relay and store.\n\n", m.date, m.cores, m.goVersion)
+	fmt.Fprintf(&b, "- **ingest**: %d distinct ~1 KB callbacks from %d concurrent keep-alive connections; latency is POST to 200 (after the commit).\n", o.callbacks, o.senders)
+	fmt.Fprintf(&b, "- **wake-up**: %d held long-polls, each answered by one callback; latency is from the callback's `receivedAt` (taken just before the commit) to the reader holding the answer.\n", o.wakeups)
+	fmt.Fprintf(&b, "- **idle memory**: %d long-polls (`wait=60s`, distinct request ids) held at once; VmRSS of the relay process from /proc, and VmHWM (its peak over the run).\n\n", o.idle)
+	b.WriteString("| store | figure | measured | target (SQLite) | |\n|---|---|---|---|---|\n")
+	for _, r := range results {
+		rows := []struct {
+			name, got, target string
+			ok                bool
+		}{
+			{"stored callbacks/s", fmt.Sprintf("%.0f", r.ingest.perSecond), fmt.Sprintf(">= %.0f", targetPerSecond), r.ingest.perSecond >= targetPerSecond},
+			{"ingest latency p50 / p99", ms(r.ingest.p50) + " / " + ms(r.ingest.p99), "p99 <= " + ms(targetIngestP99), r.ingest.p99 <= targetIngestP99},
+			{"wake-up p50 / p99", ms(r.wake.p50) + " / " + ms(r.wake.p99), "p99 <= " + ms(targetWakeP99), r.wake.p99 <= targetWakeP99},
+			{fmt.Sprintf("RSS with %d idle long-polls (peak)", r.idle.held), fmt.Sprintf("%.1f MiB (%.1f MiB)", r.idle.rssMB, r.idle.hwmMB), fmt.Sprintf("< %.0f MB", targetIdleMB), r.idle.hwmMB < targetIdleMB},
+		}
+		for _, row := range rows {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.store, row.name, row.got, row.target, verdict(row.ok))
+		}
+	}
+	b.WriteString("\nThe targets are set for SQLite; PostgreSQL figures are reported for comparison (same machine, local server).\n\n")
+	b.WriteString("Re-run: `make bench-relay` (or `go run ./internal/bench/relay`; `-stores sqlite` to skip PostgreSQL, " +
+		"`-postgres-url` or `THINGSPACE_TEST_POSTGRES_URL` for another server, `-h` for the rest).\n")
+	return b.String()
+}
+
+// writeSection replaces what lies between the relay markers in path, creating the file (with
+// a title) or appending the markers when absent. The rest of the file is left alone.
+func writeSection(path, section string) error {
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	content := string(old)
+	if content == "" {
+		content = "# Benchmarks\n"
+	}
+	block := beginMarker + "\n" + section + endMarker
+	begin, end := strings.Index(content, beginMarker), strings.Index(content, endMarker)
+	switch {
+	case begin >= 0 && end > begin:
+		content = content[:begin] + block + content[end+len(endMarker):]
+	default:
+		content = strings.TrimRight(content, "\n") + "\n\n" + block + "\n"
+	}
+	return os.WriteFile(path, []byte(content), 0o644)
+}
