@@ -186,11 +186,13 @@ func (c *Client) send(ctx context.Context, r *request, bearer, session string, o
 	}
 	for attempt := 1; ; attempt++ {
 		got, err := c.attempt(ctx, r, attempt, payload, contentType, bearer, session)
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return fmt.Errorf("%s: stopped: %w", r.op, ctxErr)
-		}
 		if err == nil && got.status >= 200 && got.status < 300 {
+			// Decoded even when ctx has just ended: an answer that says ThingSpace acted (a
+			// requestId) must never be thrown away.
 			return r.decode(got.body, out)
+		}
+		if ctx.Err() != nil {
+			return c.stopped(ctx, r, got, err, attempt)
 		}
 		retry, reason := r.policy.retryable(got.status, err)
 		if !retry || attempt > c.cfg.MaxRetries {
@@ -261,12 +263,35 @@ func (c *Client) failure(r *request, got answer, transportErr error, attempts in
 	e.Attempts = attempts
 	if r.policy == retryUnsafe && got.status >= 500 && got.status != http.StatusServiceUnavailable {
 		e.Hint = hintMayHaveActed
+		e.OutcomeUnknown = true
 	}
 	return e
 }
 
 const hintMayHaveActed = "ThingSpace may have acted on the request, so it was not repeated automatically: " +
 	"check the outcome before trying again"
+
+// ErrOutcomeUnknown is wrapped by the error of a call that is unsafe to repeat (a profile
+// action) when it failed after ThingSpace may have acted on it: an answer of 500, 502 or 504,
+// a connection lost after the request was sent, no answer in time, or the caller giving up
+// while the request was on its way. The caller must find out what happened before sending it
+// again, or risk acting twice.
+var ErrOutcomeUnknown = errors.New(hintMayHaveActed)
+
+// stopped is the error of a call whose context ended during an attempt. A complete answer is
+// still reported as such, since it may say ThingSpace acted (a 500 to a profile action).
+func (c *Client) stopped(ctx context.Context, r *request, got answer, transportErr error, attempt int) error {
+	if transportErr == nil {
+		if f := c.failure(r, got, nil, attempt); errors.Is(f, ErrOutcomeUnknown) {
+			return f
+		}
+	}
+	err := fmt.Errorf("%s: stopped: %w", r.op, ctx.Err())
+	if r.policy == retryUnsafe && transportErr != nil && !nothingSent(transportErr) {
+		return fmt.Errorf("%w. %w", err, ErrOutcomeUnknown)
+	}
+	return err
+}
 
 func (c *Client) transportFailure(r *request, err error, attempts int) error {
 	var urlErr *url.Error
@@ -281,7 +306,7 @@ func (c *Client) transportFailure(r *request, err error, attempts int) error {
 		msg += fmt.Sprintf(" (gave up after %d attempts)", attempts)
 	}
 	if r.policy == retryUnsafe && !nothingSent(err) {
-		return fmt.Errorf("%s: %w. %s", msg, err, hintMayHaveActed)
+		return fmt.Errorf("%s: %w. %w", msg, err, ErrOutcomeUnknown)
 	}
 	return fmt.Errorf("%s: %w", msg, err)
 }

@@ -43,7 +43,13 @@ type Error struct {
 	Hint string
 	// Attempts is how many times the request was sent; more than one means it was retried.
 	Attempts int
+	// OutcomeUnknown marks an answer after which ThingSpace may have acted on the request
+	// (see ErrOutcomeUnknown).
+	OutcomeUnknown bool
 }
+
+// Is makes errors.Is(err, ErrOutcomeUnknown) hold for an answer that leaves the outcome unknown.
+func (e *Error) Is(target error) bool { return target == ErrOutcomeUnknown && e.OutcomeUnknown }
 
 func (e *Error) Error() string {
 	var b strings.Builder
