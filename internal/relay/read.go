@@ -118,7 +118,7 @@ func parseAfter(s string) (int64, error) {
 func parseWait(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil || d < 0 || d > MaxWait {
-		return 0, fmt.Errorf("wait must be a duration such as 25s, between 0s and %s, not %q", MaxWait, truncate(s, 40))
+		return 0, fmt.Errorf("wait must be a duration such as 25s, between 0s and %.0fs, not %q", MaxWait.Seconds(), truncate(s, 40))
 	}
 	return d, nil
 }
