@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Fields of a callback body the relay reads. Everything else is stored as received.
@@ -132,11 +133,14 @@ type incoming struct {
 }
 
 // parseIncoming decodes a callback, strips the echoed credentials and computes the dedup key.
-// The payload keeps every other field (numbers verbatim); keys come out sorted.
+// Only the top level is decoded: nested values are kept as sent (compacted), and top-level keys
+// come out sorted, so a redelivery of the same message yields the same bytes.
 func parseIncoming(body []byte) (incoming, error) {
-	var fields map[string]any
+	if !utf8.Valid(body) {
+		return incoming{}, errors.New("the body is not valid UTF-8")
+	}
+	var fields map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
 	if err := dec.Decode(&fields); err != nil || fields == nil {
 		return incoming{}, errors.New("the body is not a JSON object")
 	}
@@ -144,28 +148,28 @@ func parseIncoming(body []byte) (incoming, error) {
 		return incoming{}, errors.New("the body has data after the JSON object")
 	}
 	var in incoming
-	in.username, _ = fields[fieldUsername].(string)
-	in.password, _ = fields[fieldPassword].(string)
+	in.username = stringField(fields, fieldUsername)
+	in.password = stringField(fields, fieldPassword)
 	delete(fields, fieldUsername)
 	delete(fields, fieldPassword)
-
-	id, present := fields[fieldRequestID].(string)
-	in.requestIDPresent = present
-	in.message.RequestID = id
-	payload, err := canonicalJSON(fields)
-	if err != nil {
-		return incoming{}, fmt.Errorf("the body cannot be re-encoded: %v", err)
+	if raw, ok := fields[fieldRequestID]; ok {
+		in.requestIDPresent = json.Unmarshal(raw, &in.message.RequestID) == nil
 	}
-	in.message.Payload = payload
+	in.message.Payload = canonicalJSON(fields)
 
 	// A redelivery differs only in callbackCount; hash everything else.
 	delete(fields, fieldCallbackCount)
-	identity, err := canonicalJSON(fields)
-	if err != nil {
-		return incoming{}, fmt.Errorf("the body cannot be re-encoded: %v", err)
-	}
-	in.message.DedupKey = sha256.Sum256(identity)
+	in.message.DedupKey = sha256.Sum256(canonicalJSON(fields))
 	return in, nil
+}
+
+// stringField is a top-level string, or "" when absent or not a string.
+func stringField(fields map[string]json.RawMessage, name string) string {
+	var v string
+	if raw, ok := fields[name]; ok && json.Unmarshal(raw, &v) == nil {
+		return v
+	}
+	return ""
 }
 
 func (in incoming) validate() error {
@@ -178,14 +182,8 @@ func (in incoming) validate() error {
 	return nil
 }
 
-// canonicalJSON encodes v with sorted keys, no HTML escaping and no trailing newline, so the
-// same content always gives the same bytes.
-func canonicalJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+// canonicalJSON encodes already-validated fields with sorted keys, no HTML escaping and no
+// trailing newline.
+func canonicalJSON(fields map[string]json.RawMessage) []byte {
+	return bytes.TrimSuffix(encodeJSON(fields), []byte("\n"))
 }

@@ -158,13 +158,17 @@ func (s *Server) unregister(p *parkedPoll) {
 	delete(s.parked, p)
 }
 
-// answerParked answers every parked poll (at shutdown) and waits for the answers until ctx ends.
-func (s *Server) answerParked(ctx context.Context) error {
+// expireParked makes every parked poll answer now with what it has (at shutdown).
+func (s *Server) expireParked() {
 	s.parkMu.Lock()
+	defer s.parkMu.Unlock()
 	for p := range s.parked {
 		p.expire()
 	}
-	s.parkMu.Unlock()
+}
+
+// waitParked waits until every parked poll has been answered, or ctx ends.
+func (s *Server) waitParked(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
 		s.parkWG.Wait()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,12 +19,15 @@ import (
 //     order, even across replicas. (A global sequence would not do: two transactions can commit
 //     in the opposite order to the numbers they drew, and a reader resuming "after" the later
 //     number would skip the earlier one for ever.)
-//   - Each insert NOTIFYs the request id on commit; a dedicated connection LISTENs and wakes the
+//   - Concurrent callbacks are committed in groups (see group.go); a group locks request rows in
+//     request-id order, so two replicas' groups can never deadlock.
+//   - Each group NOTIFYs its request ids on commit; a dedicated connection LISTENs and wakes the
 //     local waiters. Notifications are only hints: readers always re-query, and when the LISTEN
 //     connection is re-established every waiter is woken, since anything could have been missed.
 type postgresStore struct {
 	*hub
 	pool       *pgxpool.Pool
+	writes     *groupCommitter // see group.go: one transaction per group, not per callback
 	stopListen context.CancelFunc
 	listenDone chan struct{}
 }
@@ -81,6 +85,7 @@ func openPostgres(ctx context.Context, dsn string) (*postgresStore, error) {
 	}
 	listenCtx, stop := context.WithCancel(context.Background())
 	s := &postgresStore{hub: newHub(), pool: pool, stopListen: stop, listenDone: make(chan struct{})}
+	s.writes = newGroupCommitter(s.commit)
 	go s.listen(listenCtx, listenCfg, listener)
 	return s, nil
 }
@@ -118,42 +123,101 @@ func migratePostgres(ctx context.Context, pool *pgxpool.Pool) error {
 	return tx.Commit(ctx)
 }
 
-// appendSQL stores one callback in one statement (one round trip, one implicit transaction).
-// The upsert on relay_requests locks the request's row until commit, so the duplicate check and
-// the sequence number are decided with every earlier insert for the request already committed.
-// A duplicate still bumps last_seq, which only leaves a harmless gap.
+// appendSQL stores one callback in one statement. The upsert on relay_requests locks the
+// request's row until commit, so the duplicate check and the sequence number are decided with
+// every other transaction's inserts for the request already committed. A duplicate still bumps
+// last_seq, which only leaves a harmless gap. No row comes back for a duplicate.
 const appendSQL = `
 WITH req AS (
 	INSERT INTO relay_requests AS r (request_id, last_seq, updated_at) VALUES ($1, 1, clock_timestamp())
 	ON CONFLICT (request_id) DO UPDATE SET last_seq = r.last_seq + 1, updated_at = excluded.updated_at
 	RETURNING last_seq, updated_at
-), ins AS (
-	INSERT INTO relay_callbacks (request_id, seq, received_at, dedup, payload)
-	SELECT $1, last_seq, updated_at, $2, $3::json FROM req
-	ON CONFLICT (request_id, dedup) DO NOTHING
-	RETURNING seq, received_at
 )
-SELECT ins.seq, ins.received_at FROM ins CROSS JOIN LATERAL (SELECT pg_notify('` + notifyChannel + `', $1)) AS n`
+INSERT INTO relay_callbacks (request_id, seq, received_at, dedup, payload)
+SELECT $1, last_seq, updated_at, $2, $3::json FROM req
+ON CONFLICT (request_id, dedup) DO NOTHING
+RETURNING seq, received_at`
+
+// notifySQL wakes readers of a group's requests on every replica, once the group commits.
+const notifySQL = `SELECT pg_notify('` + notifyChannel + `', id) FROM unnest($1::text[]) AS id`
 
 func (s *postgresStore) Append(ctx context.Context, m Message) (Stored, error) {
-	var cb Callback
-	err := s.pool.QueryRow(ctx, appendSQL, m.RequestID, m.DedupKey[:], string(m.Payload)).Scan(&cb.Seq, &cb.ReceivedAt)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return s.original(ctx, m)
+	stored, err := s.writes.append(ctx, m)
+	if err == nil {
+		s.notify(m.RequestID) // local waiters need not wait for the NOTIFY round trip
 	}
+	return stored, err
+}
+
+// commit stores msgs in one transaction, sending every statement in one round trip.
+func (s *postgresStore) commit(ctx context.Context, msgs []Message) ([]Stored, error) {
+	order := make([]int, len(msgs))
+	for i := range order {
+		order[i] = i
+	}
+	// One global lock order (request id), keeping arrival order within a request.
+	sort.SliceStable(order, func(a, b int) bool { return msgs[order[a]].RequestID < msgs[order[b]].RequestID })
+
+	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return Stored{}, fmt.Errorf("postgres insert: %w", err)
+		return nil, fmt.Errorf("postgres begin: %w", err)
 	}
-	cb.ReceivedAt = cb.ReceivedAt.UTC()
-	cb.Payload = m.Payload
-	s.notify(m.RequestID) // local waiters need not wait for the NOTIFY round trip
-	return Stored{Callback: cb}, nil
+	defer tx.Rollback(ctx)
+	batch := &pgx.Batch{}
+	ids := make([]string, 0, len(msgs))
+	for _, i := range order {
+		m := msgs[i]
+		batch.Queue(appendSQL, m.RequestID, m.DedupKey[:], string(m.Payload))
+		if len(ids) == 0 || ids[len(ids)-1] != m.RequestID {
+			ids = append(ids, m.RequestID)
+		}
+	}
+	batch.Queue(notifySQL, ids)
+	out, err := s.readAppendResults(tx.SendBatch(ctx, batch), msgs, order)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i].Duplicate {
+			if out[i], err = s.original(ctx, tx, msgs[i]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("postgres commit: %w", err)
+	}
+	return out, nil
+}
+
+// readAppendResults reads one appendSQL result per message (in lock order), then the notify.
+// A message with no row is marked Duplicate, to be looked up.
+func (s *postgresStore) readAppendResults(results pgx.BatchResults, msgs []Message, order []int) ([]Stored, error) {
+	defer results.Close()
+	out := make([]Stored, len(msgs))
+	for _, i := range order {
+		cb := Callback{Payload: msgs[i].Payload}
+		err := results.QueryRow().Scan(&cb.Seq, &cb.ReceivedAt)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			out[i] = Stored{Duplicate: true}
+		case err != nil:
+			return nil, fmt.Errorf("postgres insert: %w", err)
+		default:
+			cb.ReceivedAt = cb.ReceivedAt.UTC()
+			out[i] = Stored{Callback: cb}
+		}
+	}
+	if _, err := results.Exec(); err != nil {
+		return nil, fmt.Errorf("postgres notify: %w", err)
+	}
+	return out, results.Close()
 }
 
 // original looks up the stored copy of a duplicate.
-func (s *postgresStore) original(ctx context.Context, m Message) (Stored, error) {
+func (s *postgresStore) original(ctx context.Context, tx pgx.Tx, m Message) (Stored, error) {
 	out := Stored{Duplicate: true, Callback: Callback{Payload: m.Payload}}
-	err := s.pool.QueryRow(ctx, `SELECT seq, received_at FROM relay_callbacks WHERE request_id = $1 AND dedup = $2`,
+	err := tx.QueryRow(ctx, `SELECT seq, received_at FROM relay_callbacks WHERE request_id = $1 AND dedup = $2`,
 		m.RequestID, m.DedupKey[:]).Scan(&out.Seq, &out.ReceivedAt)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) { // ErrNoRows: purged meanwhile; still a duplicate
 		return Stored{}, fmt.Errorf("postgres duplicate lookup: %w", err)
@@ -206,6 +270,7 @@ func (s *postgresStore) Purge(ctx context.Context, cutoff time.Time) (int64, err
 func (s *postgresStore) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
 func (s *postgresStore) Close() error {
+	s.writes.close()
 	s.stopListen()
 	<-s.listenDone
 	s.pool.Close()

@@ -89,6 +89,19 @@ func TestRedeliveryIsStoredOnce(t *testing.T) {
 	})
 }
 
+func TestRedeliveryWithReorderedFieldsIsADuplicate(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t, testStoreDSN(t, "sqlite"))
+	first := `{"username":"` + testUser + `","password":"` + testPass + `","requestId":"req-ws","status":"Success","deviceIds":[{"id":"1","kind":"eid"}],"callbackCount":1}`
+	again := "{ \"callbackCount\": 2,\n  \"deviceIds\": [ {\"id\": \"1\", \"kind\": \"eid\"} ],\n  \"status\": \"Success\", \"requestId\": \"req-ws\",\n  \"password\": \"" + testPass + "\", \"username\": \"" + testUser + "\" }"
+	if code, body := postJSON(t, r.URL(), first); code != http.StatusOK || !jsonHas(body, `"duplicate":false`) {
+		t.Fatalf("first delivery = %d %s", code, body)
+	}
+	if code, body := postJSON(t, r.URL(), again); code != http.StatusOK || !jsonHas(body, `"duplicate":true`) {
+		t.Fatalf("redelivery with other key order and spacing = %d %s, want a 200 duplicate", code, body)
+	}
+}
+
 func TestDistinctCallbacksKeepArrivalOrder(t *testing.T) {
 	t.Parallel()
 	forEachStore(t, func(t *testing.T, dsn string) {

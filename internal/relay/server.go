@@ -157,8 +157,10 @@ const routeRequests = "requests"
 // store.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.closingOnce.Do(func() { close(s.closing) })
+	s.expireParked()                              // polls parked from now on expire as they register
 	s.purgeOnce.Do(func() { close(s.purgeDone) }) // never started: nothing to wait for
-	err := errors.Join(s.http.Shutdown(ctx), s.answerParked(ctx))
+	err := s.http.Shutdown(ctx)
+	err = errors.Join(err, s.waitParked(ctx))
 	select {
 	case <-s.purgeDone:
 	case <-ctx.Done():

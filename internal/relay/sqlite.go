@@ -23,31 +23,21 @@ type sqliteStore struct {
 	reader *sql.DB
 	stmts  sqliteStatements // prepared on the writer's one connection: parsed once, not per callback
 	list   *sql.Stmt        // prepared on each reader connection as it is used
-
-	appends  chan *appendOp
-	closing  chan struct{}
-	loopDone chan struct{}
-
-	// mu orders Close after every Append that got past the closed check, so no queued op is
-	// left without an answer.
-	mu     sync.RWMutex
-	closed bool
+	writes *groupCommitter  // the single writer (see group.go)
+	closed sync.Once
 }
 
-// appendOp is one callback waiting for the write loop, with where to send its outcome.
-type appendOp struct {
-	msg    Message
-	result chan appendResult
+// closeOnce reports whether this is the first call.
+func (s *sqliteStore) closeOnce() bool {
+	first := false
+	s.closed.Do(func() { first = true })
+	return first
 }
 
-type appendResult struct {
-	stored Stored
-	err    error
-}
-
-// sqliteStatements are the statements of one append.
+// sqliteStatements are the statements of one append. Only the write loop uses them, so the
+// sequence number read in insert cannot change before bumpSeq records it.
 type sqliteStatements struct {
-	findDuplicate, nextSeq, insert *sql.Stmt
+	insert, bumpSeq, findOriginal *sql.Stmt
 }
 
 func prepareSQLite(ctx context.Context, db *sql.DB) (sqliteStatements, error) {
@@ -56,11 +46,14 @@ func prepareSQLite(ctx context.Context, db *sql.DB) (sqliteStatements, error) {
 		stmt **sql.Stmt
 		sql  string
 	}{
-		{&st.findDuplicate, `SELECT seq, received_at FROM callbacks WHERE request_id = ? AND dedup = ?`},
-		{&st.nextSeq, `INSERT INTO requests (request_id, last_seq, updated_at) VALUES (?, 1, ?)
-			ON CONFLICT (request_id) DO UPDATE SET last_seq = last_seq + 1, updated_at = excluded.updated_at
-			RETURNING last_seq`},
-		{&st.insert, `INSERT INTO callbacks (request_id, seq, received_at, dedup, payload) VALUES (?, ?, ?, ?, ?)`},
+		// No row comes back when the message is already stored.
+		{&st.insert, `INSERT INTO callbacks (request_id, seq, received_at, dedup, payload)
+			VALUES (?1, coalesce((SELECT last_seq FROM requests WHERE request_id = ?1), 0) + 1, ?2, ?3, ?4)
+			ON CONFLICT (request_id, dedup) DO NOTHING
+			RETURNING seq`},
+		{&st.bumpSeq, `INSERT INTO requests (request_id, last_seq, updated_at) VALUES (?, ?, ?)
+			ON CONFLICT (request_id) DO UPDATE SET last_seq = excluded.last_seq, updated_at = excluded.updated_at`},
+		{&st.findOriginal, `SELECT seq, received_at FROM callbacks WHERE request_id = ? AND dedup = ?`},
 	} {
 		var err error
 		if *p.stmt, err = db.PrepareContext(ctx, p.sql); err != nil {
@@ -69,9 +62,6 @@ func prepareSQLite(ctx context.Context, db *sql.DB) (sqliteStatements, error) {
 	}
 	return st, nil
 }
-
-// maxGroup bounds one group commit, so a burst cannot hold the write lock for long.
-const maxGroup = 512
 
 // sqliteMigrations are applied in order; PRAGMA user_version records how many have been. Never
 // edit one that has shipped: append a new one.
@@ -140,16 +130,13 @@ func openSQLite(ctx context.Context, path string) (*sqliteStore, error) {
 		return nil, fmt.Errorf("preparing sqlite statements: %w", err)
 	}
 	s := &sqliteStore{
-		hub:      newHub(),
-		writer:   writer,
-		reader:   reader,
-		stmts:    stmts,
-		list:     list,
-		appends:  make(chan *appendOp, maxGroup),
-		closing:  make(chan struct{}),
-		loopDone: make(chan struct{}),
+		hub:    newHub(),
+		writer: writer,
+		reader: reader,
+		stmts:  stmts,
+		list:   list,
 	}
-	go s.writeLoop()
+	s.writes = newGroupCommitter(s.commit)
 	return s, nil
 }
 
@@ -178,145 +165,56 @@ func migrateSQLite(ctx context.Context, db *sql.DB) error {
 }
 
 func (s *sqliteStore) Append(ctx context.Context, m Message) (Stored, error) {
-	op := &appendOp{msg: m, result: make(chan appendResult, 1)}
-	if err := s.enqueue(ctx, op); err != nil {
-		return Stored{}, err
-	}
-	// Once queued, wait for the outcome even if ctx ends: the op may already be committing,
-	// and the caller must not answer "not stored" for something that was.
-	res := <-op.result
-	if res.err == nil {
+	stored, err := s.writes.append(ctx, m)
+	if err == nil {
 		s.notify(m.RequestID)
 	}
-	return res.stored, res.err
+	return stored, err
 }
 
-func (s *sqliteStore) enqueue(ctx context.Context, op *appendOp) error {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
-		return errStoreClosed
-	}
-	select {
-	case s.appends <- op:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-var errStoreClosed = errors.New("the store is closed")
-
-// writeLoop is the only writer of callbacks. Each round takes every queued append (up to
-// maxGroup) and commits them together.
-func (s *sqliteStore) writeLoop() {
-	defer close(s.loopDone)
-	group := make([]*appendOp, 0, maxGroup)
-	for {
-		select {
-		case op := <-s.appends:
-			group = append(group[:0], op)
-		case <-s.closing:
-			s.failQueued()
-			return
-		}
-		group = drain(s.appends, group)
-		s.commitGroup(group)
-	}
-}
-
-func drain(ch chan *appendOp, group []*appendOp) []*appendOp {
-	for len(group) < maxGroup {
-		select {
-		case op := <-ch:
-			group = append(group, op)
-		default:
-			return group
-		}
-	}
-	return group
-}
-
-func (s *sqliteStore) failQueued() {
-	for {
-		select {
-		case op := <-s.appends:
-			op.result <- appendResult{err: errStoreClosed}
-		default:
-			return
-		}
-	}
-}
-
-// commitGroup commits group in one transaction. If that fails, each op is retried alone so one
-// bad callback cannot fail its neighbours.
-func (s *sqliteStore) commitGroup(group []*appendOp) {
-	results, err := s.appendTx(group)
-	if err == nil {
-		for i, op := range group {
-			op.result <- results[i]
-		}
-		return
-	}
-	if len(group) == 1 {
-		group[0].result <- appendResult{err: err}
-		return
-	}
-	for _, op := range group {
-		res, err := s.appendTx([]*appendOp{op})
-		if err != nil {
-			op.result <- appendResult{err: err}
-			continue
-		}
-		op.result <- res[0]
-	}
-}
-
-func (s *sqliteStore) appendTx(group []*appendOp) ([]appendResult, error) {
-	// The loop owns the transaction's lifetime; a caller's context ending must not roll back
-	// other callers' callbacks.
-	ctx := context.Background()
+// commit stores msgs in one transaction (the group committer's commit function).
+func (s *sqliteStore) commit(ctx context.Context, msgs []Message) ([]Stored, error) {
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite begin: %w", err)
 	}
 	defer tx.Rollback()
-	results := make([]appendResult, len(group))
-	for i, op := range group {
-		stored, err := s.appendOne(ctx, tx, op.msg)
-		if err != nil {
+	out := make([]Stored, len(msgs))
+	for i, m := range msgs {
+		if out[i], err = s.appendOne(ctx, tx, m); err != nil {
 			return nil, err
 		}
-		results[i] = appendResult{stored: stored}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sqlite commit: %w", err)
 	}
-	return results, nil
+	return out, nil
 }
 
 func (s *sqliteStore) appendOne(ctx context.Context, tx *sql.Tx, m Message) (Stored, error) {
-	var (
-		seq        int64
-		receivedUS int64
-	)
-	err := tx.StmtContext(ctx, s.stmts.findDuplicate).QueryRowContext(ctx, m.RequestID, m.DedupKey[:]).Scan(&seq, &receivedUS)
-	switch {
-	case err == nil:
-		return Stored{Callback: Callback{Seq: seq, ReceivedAt: time.UnixMicro(receivedUS).UTC(), Payload: m.Payload}, Duplicate: true}, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return Stored{}, fmt.Errorf("sqlite duplicate check: %w", err)
-	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	err = tx.StmtContext(ctx, s.stmts.nextSeq).QueryRowContext(ctx, m.RequestID, now.UnixMicro()).Scan(&seq)
-	if err != nil {
-		return Stored{}, fmt.Errorf("sqlite sequence: %w", err)
+	var seq int64
+	err := tx.StmtContext(ctx, s.stmts.insert).QueryRowContext(ctx, m.RequestID, now.UnixMicro(), m.DedupKey[:], string(m.Payload)).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s.original(ctx, tx, m)
 	}
-	_, err = tx.StmtContext(ctx, s.stmts.insert).ExecContext(ctx, m.RequestID, seq, now.UnixMicro(), m.DedupKey[:], string(m.Payload))
 	if err != nil {
 		return Stored{}, fmt.Errorf("sqlite insert: %w", err)
 	}
+	if _, err := tx.StmtContext(ctx, s.stmts.bumpSeq).ExecContext(ctx, m.RequestID, seq, now.UnixMicro()); err != nil {
+		return Stored{}, fmt.Errorf("sqlite sequence: %w", err)
+	}
 	return Stored{Callback: Callback{Seq: seq, ReceivedAt: now, Payload: m.Payload}}, nil
+}
+
+// original looks up the stored copy of a duplicate.
+func (s *sqliteStore) original(ctx context.Context, tx *sql.Tx, m Message) (Stored, error) {
+	var seq, receivedUS int64
+	err := tx.StmtContext(ctx, s.stmts.findOriginal).QueryRowContext(ctx, m.RequestID, m.DedupKey[:]).Scan(&seq, &receivedUS)
+	if err != nil {
+		return Stored{}, fmt.Errorf("sqlite duplicate lookup: %w", err)
+	}
+	return Stored{Callback: Callback{Seq: seq, ReceivedAt: time.UnixMicro(receivedUS).UTC(), Payload: m.Payload}, Duplicate: true}, nil
 }
 
 func (s *sqliteStore) List(ctx context.Context, requestID string, after int64, limit int) ([]Callback, error) {
@@ -376,16 +274,11 @@ func (s *sqliteStore) Ping(ctx context.Context) error {
 }
 
 func (s *sqliteStore) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	if !s.closeOnce() {
 		return nil
 	}
-	s.closed = true
-	s.mu.Unlock()
-	close(s.closing)
-	<-s.loopDone
-	for _, st := range []*sql.Stmt{s.stmts.findDuplicate, s.stmts.nextSeq, s.stmts.insert, s.list} {
+	s.writes.close()
+	for _, st := range []*sql.Stmt{s.stmts.insert, s.stmts.bumpSeq, s.stmts.findOriginal, s.list} {
 		st.Close()
 	}
 	return errors.Join(s.reader.Close(), s.writer.Close())

@@ -47,6 +47,7 @@ func TestIngestRefusesBadInput(t *testing.T) {
 		{"JSON null", `null`, "application/json", 400, "not a JSON object"},
 		{"trailing data", `{"requestId":"a"} {}`, "application/json", 400, "after the JSON object"},
 		{"empty body", "", "application/json", 400, "not a JSON object"},
+		{"invalid UTF-8", "{\"requestId\":\"a\xff\"}", "application/json", 400, "UTF-8"},
 		{"no requestId", withCreds(func(m map[string]any) { delete(m, "requestId") }), "application/json", 400, "requestId"},
 		{"numeric requestId", withCreds(func(m map[string]any) { m["requestId"] = 42 }), "application/json", 400, "requestId"},
 		{"path trick in requestId", withCreds(func(m map[string]any) { m["requestId"] = "../../etc/passwd" }), "application/json", 400, "requestId"},
