@@ -202,3 +202,27 @@ func containsAny(s string, subs ...string) bool {
 	}
 	return false
 }
+
+// longPollThenPost holds a long-poll for requestID on the relay at readURL, posts a callback for
+// it to the relay at postURL once the poll is held, and returns what the poll answered.
+func longPollThenPost(t *testing.T, readURL, postURL, requestID string) *Page {
+	t.Helper()
+	type answer struct {
+		page *Page
+		err  error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		page, err := testClient(t, readURL).Fetch(context.Background(), requestID, 0, MaxWait)
+		got <- answer{page, err}
+	}()
+	waitForReaders(t, readURL, 1)
+	if code, body := postJSON(t, postURL, callbackBody(requestID, "Success", 1)); code != http.StatusOK {
+		t.Fatalf("POST = %d %s", code, body)
+	}
+	a := <-got
+	if a.err != nil {
+		t.Fatal(a.err)
+	}
+	return a.page
+}

@@ -16,22 +16,7 @@ func TestPostgresCallbackOnOneReplicaWakesALongPollOnAnother(t *testing.T) {
 	t.Parallel()
 	dsn := testPostgresDSN(t)
 	a, b := startRelay(t, dsn), startRelay(t, dsn)
-	got := make(chan *Page, 1)
-	errs := make(chan error, 1)
-	go func() {
-		page, err := testClient(t, b.URL()).Fetch(context.Background(), "req-replicas", 0, MaxWait)
-		got <- page
-		errs <- err
-	}()
-	waitForReaders(t, b.URL(), 1)
-	if code, body := postJSON(t, a.URL(), callbackBody("req-replicas", "Success", 1)); code != http.StatusOK {
-		t.Fatalf("POST to replica A = %d %s", code, body)
-	}
-	page := <-got
-	if err := <-errs; err != nil {
-		t.Fatal(err)
-	}
-	if len(page.Callbacks) != 1 {
+	if page := longPollThenPost(t, b.URL(), a.URL(), "req-replicas"); len(page.Callbacks) != 1 {
 		t.Fatalf("replica B answered %+v, want the callback stored through A", page)
 	}
 	// The redelivery to B is recognised as a duplicate of what A stored.

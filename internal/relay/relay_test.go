@@ -155,22 +155,7 @@ func TestLongPollWakesWhenACallbackArrives(t *testing.T) {
 	t.Parallel()
 	forEachStore(t, func(t *testing.T, dsn string) {
 		r := startRelay(t, dsn)
-		got := make(chan *Page, 1)
-		errs := make(chan error, 1)
-		go func() {
-			page, err := testClient(t, r.URL()).Fetch(context.Background(), "req-wait", 0, MaxWait)
-			got <- page
-			errs <- err
-		}()
-		waitForReaders(t, r.URL(), 1)
-		if code, body := postJSON(t, r.URL(), callbackBody("req-wait", "Success", 1)); code != http.StatusOK {
-			t.Fatalf("POST = %d %s", code, body)
-		}
-		page := <-got
-		if err := <-errs; err != nil {
-			t.Fatal(err)
-		}
-		if len(page.Callbacks) != 1 {
+		if page := longPollThenPost(t, r.URL(), r.URL(), "req-wait"); len(page.Callbacks) != 1 {
 			t.Fatalf("long-poll returned %+v, want the new callback", page)
 		}
 	})
