@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/big"
 	"net"
@@ -136,6 +137,10 @@ func TestServesTLS(t *testing.T) {
 	c := testClient(t, r.URL(), func(cfg *ClientConfig) { cfg.HTTPClient = httpClient })
 	if _, err := c.Fetch(context.Background(), "req-tls", 0, 0); err != nil {
 		t.Fatalf("Fetch over TLS: %v", err)
+	}
+	// A long-poll over TLS (HTTP/1.1) is parked on the TLS connection and answered there.
+	if page, err := c.Fetch(context.Background(), "req-tls", 0, time.Millisecond); err != nil || len(page.Callbacks) != 0 {
+		t.Fatalf("long-poll over TLS = %+v, %v; want an empty page when the wait ends", page, err)
 	}
 	// A plain-HTTP client is refused by the TLS listener.
 	if _, err := testClient(t, strings.Replace(r.URL(), "https", "http", 1), func(cfg *ClientConfig) { cfg.MaxConsecutiveErrors = 1 }).Fetch(context.Background(), "req-tls", 0, 0); err == nil {
@@ -332,3 +337,43 @@ func TestLongPollOverHTTP2(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A client that never finishes its headers is disconnected by the read-header timeout, and the
+// relay keeps serving others.
+func TestSlowHeadersAreCutOff(t *testing.T) {
+	t.Parallel()
+	store, err := OpenStore(context.Background(), testStoreDSN(t, "sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	srv, err := NewServer(Config{InsecureAllowAnonymous: true}, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.http.ReadHeaderTimeout = 20 * time.Millisecond // the real one is 10s
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+
+	slow, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	if _, err := slow.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")); err != nil {
+		t.Fatal(err)
+	}
+	// The server gives up on the request: the read ends (EOF, or a 408 then EOF). The deadline
+	// only turns a missing timeout into a failure instead of a hang.
+	_ = slow.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if _, err := io.ReadAll(slow); err != nil {
+		t.Fatalf("reading from the cut-off connection: %v", err)
+	}
+	if code, _ := get(t, "http://"+ln.Addr().String(), "/healthz", ""); code != http.StatusOK {
+		t.Errorf("/healthz = %d after a slow client", code)
+	}
+}
