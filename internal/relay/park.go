@@ -53,14 +53,17 @@ type parkedPoll struct {
 // longPollParked takes the connection over and queues the first check. It reports false (and
 // leaves the request untouched) when the connection cannot be taken over.
 func (s *Server) longPollParked(w http.ResponseWriter, q readQuery) bool {
+	// Counted before the takeover, while http.Server.Shutdown still tracks the connection: once
+	// Shutdown sees no connections, every parked poll is already in parkWG.
+	s.parkWG.Add(1)
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
+		s.parkWG.Done()
 		return false
 	}
 	_ = conn.SetDeadline(time.Time{}) // the server's request deadlines no longer apply
 	p := &parkedPoll{s: s, q: q, conn: conn}
 	s.metrics.waitingReaders.Inc()
-	s.parkWG.Add(1)
 	p.stopWatch = s.store.Watch(q.requestID, p.wake) // before the first check: nothing slips between
 	p.timer = time.AfterFunc(q.wait, p.expire)
 	s.register(p)
