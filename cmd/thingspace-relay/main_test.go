@@ -207,7 +207,7 @@ func waitForWaitingReaders(t *testing.T, baseURL string, n int) {
 		resp, err := http.Get(baseURL + "/metrics")
 		if err == nil {
 			var b bytes.Buffer
-			b.ReadFrom(resp.Body)
+			_, _ = b.ReadFrom(resp.Body)
 			resp.Body.Close()
 			if strings.Contains(b.String(), want) {
 				return

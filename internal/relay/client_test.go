@@ -169,7 +169,7 @@ func TestFollowStopsWhenTheContextEnds(t *testing.T) {
 		_, err := testClient(t, r.URL()).Follow(ctx, "req-cancel", 0, func(Callback) bool { return true })
 		done <- err
 	}()
-	waitForReaders(t, r.URL(), 1)
+	waitForReader(t, r.URL())
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("Follow = %v, want context.Canceled", err)

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -183,12 +182,11 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// waitForReaders waits until the relay holds n long-polls.
-func waitForReaders(t *testing.T, baseURL string, n int) {
+// waitForReader waits until the relay holds exactly one long-poll.
+func waitForReader(t *testing.T, baseURL string) {
 	t.Helper()
-	want := strconv.Itoa(n)
-	eventually(t, "waiting readers = "+want, func() bool {
-		return metricValue(t, baseURL, "thingspace_relay_waiting_readers") == want
+	eventually(t, "waiting readers = 1", func() bool {
+		return metricValue(t, baseURL, "thingspace_relay_waiting_readers") == "1"
 	})
 }
 
@@ -216,7 +214,7 @@ func longPollThenPost(t *testing.T, readURL, postURL, requestID string) *Page {
 		page, err := testClient(t, readURL).Fetch(context.Background(), requestID, 0, MaxWait)
 		got <- answer{page, err}
 	}()
-	waitForReaders(t, readURL, 1)
+	waitForReader(t, readURL)
 	if code, body := postJSON(t, postURL, callbackBody(requestID, "Success", 1)); code != http.StatusOK {
 		t.Fatalf("POST = %d %s", code, body)
 	}

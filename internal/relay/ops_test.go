@@ -308,7 +308,7 @@ func TestLongPollOverHTTP2(t *testing.T) {
 		}
 		woken <- err
 	}()
-	waitForReaders(t, r.URL(), 1)
+	waitForReader(t, r.URL())
 	code, body := post(t, r.URL(), callbackBody("req-h2", "Success", 1), "application/json")
 	if code != http.StatusOK {
 		t.Fatalf("POST = %d %s", code, body)
@@ -322,7 +322,7 @@ func TestLongPollOverHTTP2(t *testing.T) {
 		_, err := c.Fetch(context.Background(), "req-h2-held", 0, MaxWait)
 		held <- err
 	}()
-	waitForReaders(t, r.URL(), 1)
+	waitForReader(t, r.URL())
 	if err := r.Close(); err != nil {
 		t.Fatalf("Close = %v", err)
 	}
@@ -356,8 +356,8 @@ func TestSlowHeadersAreCutOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
 
 	slow, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {

@@ -97,7 +97,7 @@ func migratePostgres(ctx context.Context, pool *pgxpool.Pool) error {
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback(ctx)
+	defer func() { _ = tx.Rollback(ctx) }() // after Commit it only reports the transaction closed
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('thingspace-relay schema ' || coalesce(current_schema(), '')))`); err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func (s *postgresStore) commit(ctx context.Context, msgs []Message) ([]Stored, e
 	if err != nil {
 		return nil, fmt.Errorf("postgres begin: %w", err)
 	}
-	defer tx.Rollback(ctx)
+	defer func() { _ = tx.Rollback(ctx) }() // after Commit it only reports the transaction closed
 	batch := &pgx.Batch{}
 	ids := make([]string, 0, len(msgs))
 	for _, i := range order {

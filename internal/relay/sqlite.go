@@ -145,7 +145,7 @@ func migrateSQLite(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }() // after Commit it only reports the transaction closed
 	var version int
 	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return err
@@ -178,7 +178,7 @@ func (s *sqliteStore) commit(ctx context.Context, msgs []Message) ([]Stored, err
 	if err != nil {
 		return nil, fmt.Errorf("sqlite begin: %w", err)
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }() // after Commit it only reports the transaction closed
 	out := make([]Stored, len(msgs))
 	for i, m := range msgs {
 		if out[i], err = s.appendOne(ctx, tx, m); err != nil {

@@ -59,7 +59,7 @@ func postCallback(client *http.Client, baseURL string, body []byte) error {
 		return err
 	}
 	defer resp.Body.Close()
-	io.Copy(io.Discard, resp.Body)
+	_, _ = io.Copy(io.Discard, resp.Body) // drained so the connection is reused
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("POST /callbacks answered %d", resp.StatusCode)
 	}
@@ -296,7 +296,7 @@ func processMemory(pid int) (rss, hwm float64, err error) {
 	return rss, hwm, nil
 }
 
-func percentiles(d []time.Duration) (p50, p99, max time.Duration) {
+func percentiles(d []time.Duration) (p50, p99, slowest time.Duration) {
 	if len(d) == 0 {
 		return 0, 0, 0
 	}
