@@ -78,9 +78,14 @@ func (c *Client) login(ctx context.Context, _ string) (string, time.Duration, er
 
 // loginNotRetried explains a failed login: which user, and why the client did not try again.
 func (c *Client) loginNotRetried(err error) error {
-	hint := fmt.Sprintf("The login as M2M user %q was not retried, because %d failed logins in a row lock the account: "+
-		"check username and password", c.cfg.Username, MaxFailedLogins)
 	var e *Error
+	what := "check username and password"
+	if !errors.As(err, &e) || e.HTTPStatus >= 500 || e.HTTPStatus == http.StatusTooManyRequests {
+		// Throttled, a server failure or no answer: nothing says the credentials are wrong.
+		what = "ThingSpace failed to handle it, which says nothing against the credentials, so run Terraform again later"
+	}
+	hint := fmt.Sprintf("The login as M2M user %q was not retried, because %d failed logins in a row lock the account: %s",
+		c.cfg.Username, MaxFailedLogins, what)
 	if errors.As(err, &e) && e.Envelope != EnvelopeGateway {
 		e.Hint = hint
 		return err

@@ -67,7 +67,10 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, " (gave up after %d attempts)", e.Attempts)
 	}
 	if e.Hint != "" {
-		fmt.Fprintf(&b, ". %s", e.Hint)
+		if !strings.HasSuffix(b.String(), ".") { // server messages often end with one
+			b.WriteByte('.')
+		}
+		fmt.Fprintf(&b, " %s", e.Hint)
 	}
 	return b.String()
 }
