@@ -1,8 +1,10 @@
 package acctest
 
 import (
+	"context"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -69,13 +71,25 @@ func NewEnv(t testing.TB, opts simulator.Options) *Env {
 
 // ProviderFactories serves the provider in-process with test-sized retry delays.
 func ProviderFactories() map[string]func() (tfprotov6.ProviderServer, error) {
+	return ProviderFactoriesWith(TestOptions())
+}
+
+// TestOptions are the provider options ProviderFactories uses: test-sized retry delays. Tests
+// that need production behaviour for one part (e.g. how long a relay outage is survived)
+// start from these and reset that part.
+func TestOptions() provider.Options {
+	return provider.Options{
+		ThingSpaceRetryMinDelay: thingspaceRetryMinDelay,
+		ThingSpaceRetryMaxDelay: thingspaceRetryMaxDelay,
+		RelayRetryMinDelay:      relayRetryMinDelay,
+		RelayRetryMaxDelay:      relayRetryMaxDelay,
+	}
+}
+
+// ProviderFactoriesWith serves the provider in-process with the given options.
+func ProviderFactoriesWith(options provider.Options) map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		provider.TypeName: providerserver.NewProtocol6WithError(provider.NewWithOptions("test", provider.Options{
-			ThingSpaceRetryMinDelay: thingspaceRetryMinDelay,
-			ThingSpaceRetryMaxDelay: thingspaceRetryMaxDelay,
-			RelayRetryMinDelay:      relayRetryMinDelay,
-			RelayRetryMaxDelay:      relayRetryMaxDelay,
-		})()),
+		provider.TypeName: providerserver.NewProtocol6WithError(provider.NewWithOptions("test", options)()),
 	}
 }
 
@@ -143,16 +157,83 @@ func (e *Env) CheckCount(endpoint simulator.Endpoint, want int) func(*terraform.
 // eid to the relay (and the relay stored it), polling the delivery log until a deadline.
 func (e *Env) AwaitDelivery(t testing.TB, eid, status string) {
 	t.Helper()
-	deadline := time.Now().Add(awaitLimit)
-	for time.Now().Before(deadline) {
-		for _, d := range e.Sim.Deliveries() {
-			if d.EID == eid && d.Status == status && d.ListenerStatus == 200 {
-				return
-			}
-		}
-		time.Sleep(pollInterval)
+	e.AwaitDeliveries(t, eid, status, 1)
+}
+
+// AwaitDeliveries is AwaitDelivery for n acknowledged sends, duplicates included.
+func (e *Env) AwaitDeliveries(t testing.TB, eid, status string, n int) {
+	t.Helper()
+	err := awaitCondition(context.Background(), func() bool { return e.Delivered(eid, status) >= n })
+	if err != nil {
+		t.Fatalf("the simulator did not deliver %d %s callback(s) for %s within %s (delivered %d)",
+			n, status, eid, awaitLimit, e.Delivered(eid, status))
 	}
-	t.Fatalf("the simulator did not deliver a %s callback for %s within %s", status, eid, awaitLimit)
+}
+
+// Delivered counts the sends of callbacks with a status for eid that the relay acknowledged.
+func (e *Env) Delivered(eid, status string) int {
+	n := 0
+	for _, d := range e.Sim.Deliveries() {
+		if d.EID == eid && d.Status == status && d.ListenerStatus == http.StatusOK {
+			n++
+		}
+	}
+	return n
+}
+
+// WhenAccepted runs react in the background as soon as the simulator has accepted n requests
+// of a profile action: it is how a test injects a fault mid-apply, at a point the apply cannot
+// have passed yet. It waits as long as the test runs (a parallel test may be paused for a
+// while before its apply starts), and the test fails if the point is never reached.
+func (e *Env) WhenAccepted(t testing.TB, action thingspace.ProfileAction, n int, react func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	go func() {
+		defer close(done)
+		if poll(ctx, func() bool { return e.Sim.AcceptedActions(action) >= n }) != nil {
+			t.Errorf("the simulator never accepted %d %s request(s), so the fault was not injected", n, action)
+			return
+		}
+		if err := react(); err != nil {
+			t.Errorf("reacting to the %s request: %v", action, err)
+		}
+	}()
+}
+
+// Await polls cond until it holds, and fails with an error after awaitLimit: for goroutines
+// that wait for a point in a scenario and cannot call t.Fatal.
+func Await(cond func() bool) error {
+	if err := awaitCondition(context.Background(), cond); err != nil {
+		return fmt.Errorf("the awaited condition did not hold within %s", awaitLimit)
+	}
+	return nil
+}
+
+// awaitCondition polls cond until it holds, ctx ends or awaitLimit passes, so a bug fails the
+// test instead of hanging it.
+func awaitCondition(ctx context.Context, cond func() bool) error {
+	ctx, cancel := context.WithTimeout(ctx, awaitLimit)
+	defer cancel()
+	return poll(ctx, cond)
+}
+
+// poll checks cond every pollInterval until it holds or ctx ends.
+func poll(ctx context.Context, cond func() bool) error {
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
 }
 
 // awaitLimit bounds a wait for something that must happen, so a bug fails the test instead of

@@ -12,9 +12,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,12 +26,18 @@ import (
 )
 
 // Relay is a thingspace-relay serving on loopback with an SQLite store in the test's temporary
-// directory, and credentials made up for this test.
+// directory, and credentials made up for this test. It can be stopped and started again on the
+// same address with the same database, as an operator restarting it would.
 type Relay struct {
-	*relay.Running
 	ReadToken        string
 	CallbackUsername string
 	CallbackPassword string
+
+	config relay.Config
+	url    string
+
+	mu      sync.Mutex
+	running *relay.Running // nil while stopped
 }
 
 // StartRelay starts a relay and stops it when the test ends.
@@ -38,29 +48,80 @@ func StartRelay(t testing.TB) *Relay {
 		CallbackUsername: "listener-" + RandomSecret(t)[:8],
 		CallbackPassword: RandomSecret(t),
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	running, err := relay.Start(ctx, relay.Config{
+	r.config = relay.Config{
 		Listen:           "127.0.0.1:0",
 		Store:            "sqlite:" + filepath.Join(t.TempDir(), "relay.db"),
 		CallbackUsername: r.CallbackUsername,
 		CallbackPassword: r.CallbackPassword,
 		ReadToken:        r.ReadToken,
-	})
+	}
+	running, err := startRelay(r.config)
 	if err != nil {
 		t.Fatalf("starting the relay: %v", err)
 	}
+	r.running, r.url = running, running.URL()
+	// From now on the relay always comes back where its clients expect it.
+	r.config.Listen = running.Addr().String()
 	t.Cleanup(func() {
-		if err := running.Close(); err != nil {
+		if err := r.close(); err != nil {
 			t.Errorf("stopping the relay: %v", err)
 		}
 	})
-	r.Running = running
 	return r
 }
 
+func startRelay(cfg relay.Config) (*relay.Running, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), awaitLimit)
+	defer cancel()
+	return relay.Start(ctx, cfg)
+}
+
+// URL is the relay's base URL. It stays the same across Stop and Start.
+func (r *Relay) URL() string { return r.url }
+
 // CallbacksURL is where ThingSpace (the simulator) must POST callbacks.
 func (r *Relay) CallbacksURL() string { return r.URL() + "/callbacks" }
+
+// Stop shuts the relay down gracefully (held long-polls are answered) and keeps its database,
+// so that Start brings back everything it had stored. It reports errors instead of failing the
+// test, because fault scenarios call it from their own goroutines.
+func (r *Relay) Stop() error {
+	return r.close()
+}
+
+func (r *Relay) close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.running == nil {
+		return nil
+	}
+	err := r.running.Close()
+	r.running = nil
+	return err
+}
+
+// Start starts a stopped relay again on the same address with the same database. The port was
+// free a moment ago but another process may hold it briefly, so binding is retried until a
+// deadline.
+func (r *Relay) Start() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.running != nil {
+		return errors.New("the relay is already running")
+	}
+	deadline := time.Now().Add(awaitLimit)
+	for {
+		running, err := startRelay(r.config)
+		if err == nil {
+			r.running = running
+			return nil
+		}
+		if !errors.Is(err, syscall.EADDRINUSE) || time.Now().After(deadline) {
+			return fmt.Errorf("starting the relay again on %s: %w", r.config.Listen, err)
+		}
+		time.Sleep(pollInterval)
+	}
+}
 
 // Client returns a relay client with the read token and test-sized retry delays.
 func (r *Relay) Client(t testing.TB) *relay.Client {
@@ -77,27 +138,56 @@ func (r *Relay) Client(t testing.TB) *relay.Client {
 	return c
 }
 
+// Stored returns every callback the relay holds for a request, oldest first, without waiting.
+func (r *Relay) Stored(requestID string) ([]relay.Callback, error) {
+	client, err := relay.NewClient(relay.ClientConfig{BaseURL: r.URL(), Token: r.ReadToken})
+	if err != nil {
+		return nil, err
+	}
+	var all []relay.Callback
+	var after int64
+	for {
+		page, err := client.Fetch(context.Background(), requestID, after, 0)
+		if err != nil {
+			return nil, fmt.Errorf("reading request %s from the relay: %w", requestID, err)
+		}
+		if len(page.Callbacks) == 0 || page.Next <= after {
+			return all, nil
+		}
+		all = append(all, page.Callbacks...)
+		after = page.Next
+	}
+}
+
 // Post delivers a callback as ThingSpace would, echoing the listener credentials, and fails the
 // test unless the relay stored it (200).
 func (r *Relay) Post(t testing.TB, payload map[string]any) {
 	t.Helper()
+	if err := r.TryPost(payload); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TryPost is Post for goroutines other than the test's: it returns what went wrong.
+func (r *Relay) TryPost(payload map[string]any) error {
 	body := map[string]any{"username": r.CallbackUsername, "password": r.CallbackPassword}
 	for k, v := range payload {
 		body[k] = v
 	}
 	data, err := json.Marshal(body)
 	if err != nil {
-		t.Fatalf("encoding callback: %v", err)
+		return fmt.Errorf("encoding callback: %w", err)
 	}
 	resp, err := http.Post(r.CallbacksURL(), "application/json", bytes.NewReader(data))
 	if err != nil {
-		t.Fatalf("posting callback: %v", err)
+		return fmt.Errorf("posting callback: %w", err)
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("relay answered %d to a callback: %s", resp.StatusCode, answer)
+		return fmt.Errorf("relay answered %d to a callback: %s", resp.StatusCode, answer)
 	}
+	return nil
 }
 
 // RandomSecret returns 32 random hex characters.

@@ -17,6 +17,26 @@ import (
 // client is not involved in the setup it is tested with.
 func (e *Env) Tokens(t testing.TB) (bearer, session string) {
 	t.Helper()
+	bearer = e.Bearer(t)
+	body, err := json.Marshal(thingspace.LoginRequest{Username: simulator.DefaultUsername, Password: simulator.DefaultPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, e.Sim.URL()+thingspace.PathSessionLogin, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	req.Header.Set("Content-Type", "application/json")
+	var login thingspace.LoginResponse
+	call(t, req, &login)
+	return bearer, login.SessionToken
+}
+
+// Bearer obtains a bearer without logging in. ThingSpace hands out the same bearer again while
+// it lives, so this is also the bearer the provider uses in the same environment.
+func (e *Env) Bearer(t testing.TB) string {
+	t.Helper()
 	form := url.Values{"grant_type": {"client_credentials"}}.Encode()
 	req, err := http.NewRequest(http.MethodPost, e.Sim.URL()+thingspace.PathOAuthToken, strings.NewReader(form))
 	if err != nil {
@@ -26,20 +46,7 @@ func (e *Env) Tokens(t testing.TB) (bearer, session string) {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	var token thingspace.TokenResponse
 	call(t, req, &token)
-
-	body, err := json.Marshal(thingspace.LoginRequest{Username: simulator.DefaultUsername, Password: simulator.DefaultPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err = http.NewRequest(http.MethodPost, e.Sim.URL()+thingspace.PathSessionLogin, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token.AccessToken)
-	req.Header.Set("Content-Type", "application/json")
-	var login thingspace.LoginResponse
-	call(t, req, &login)
-	return token.AccessToken, login.SessionToken
+	return token.AccessToken
 }
 
 func call(t testing.TB, req *http.Request, out any) {

@@ -27,7 +27,15 @@ type phase struct {
 	next string
 	// late says how to accept devices that finish after the wait ended.
 	late string
+	// unknown says what to check before sending the action again when ThingSpace may or may
+	// not have acted on it.
+	unknown string
 }
+
+// findTheRequest says how to learn whether ThingSpace accepted a request whose answer was lost.
+const findTheRequest = "ThingSpace sends the callbacks of an accepted request to the relay within minutes, and " +
+	"the relay logs the requestId of every callback it stores (\"callback stored\"); the ThingSpace portal also " +
+	"lists the account's recent requests."
 
 var (
 	phaseCreate = phase{
@@ -38,17 +46,28 @@ var (
 		late: "If the devices finish later (ThingSpace keeps trying unreachable devices for a while), run " +
 			"`terraform untaint " + resourceTypeName + ".<name>` and then `terraform apply`: the refresh reads the " +
 			"late callbacks from the relay and records the result without sending anything to ThingSpace.",
+		unknown: "No requestId came back, so nothing was saved to state, and the next `terraform apply` sends a new " +
+			"enable request. Before applying again, find out whether ThingSpace accepted this one: " + findTheRequest +
+			" If it did, adopt that request instead of applying again: `terraform import " + resourceTypeName +
+			".<name> <requestId>`.",
 	}
 	phaseDelete = phase{
 		action:      thingspace.ActionDisable,
 		timeoutName: "delete",
 		next: "The resource stays in state, so running the destroy again sends a new disable request. To remove " +
 			"it from state without disabling the profile, set `disable_on_destroy = false` and apply first.",
+		unknown: "No requestId came back and the resource stays in state, so running the destroy again sends a new " +
+			"disable request. Before that, find out whether ThingSpace accepted this one: " + findTheRequest +
+			" If it did, the profiles are being disabled: remove the resource with `terraform state rm " +
+			resourceTypeName + ".<name>` instead.",
 	}
 )
 
 // actionNotSent: ThingSpace did not answer with a requestId.
-func actionNotSent(p phase, err error) diag.Diagnostic {
+func actionNotSent(p phase, devices []thingspace.RequestedDevice, err error) diag.Diagnostic {
+	if errors.Is(err, thingspace.ErrOutcomeUnknown) {
+		return outcomeUnknown(p, devices, err)
+	}
 	if errors.Is(err, profileops.ErrRelayUnreadable) {
 		return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot read the relay, so the %s request was not sent", p.action),
 			fmt.Sprintf("%s.\n\nThe provider checks the relay before sending anything, because it could not learn the "+
@@ -65,6 +84,19 @@ func actionNotSent(p phase, err error) diag.Diagnostic {
 		detail += " The resource stays in state; fix the cause and run the destroy again."
 	}
 	return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot send the %s request to ThingSpace", p.action), detail)
+}
+
+// outcomeUnknown: the action failed in a way that leaves open whether ThingSpace acted on it
+// (a 500, 502 or 504, a lost connection, an interruption while it was on its way). Saying
+// "apply again" here could enable or disable the devices twice.
+func outcomeUnknown(p phase, devices []thingspace.RequestedDevice, err error) diag.Diagnostic {
+	lines := make([]string, 0, len(devices))
+	for _, d := range devices {
+		lines = append(lines, fmt.Sprintf("  - EID %s (ICCID %s)", d.EID, orDash(d.ICCID)))
+	}
+	return diag.NewErrorDiagnostic(fmt.Sprintf("Outcome of the %s request unknown", p.action),
+		fmt.Sprintf("%s.\n\nThingSpace may or may not have accepted the %s request for these devices:\n%s\n\n%s",
+			err, p.action, strings.Join(lines, "\n"), p.unknown))
 }
 
 // errorHint says what to check for the ThingSpace codes a user can fix in the resource; the

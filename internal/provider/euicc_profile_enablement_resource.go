@@ -99,20 +99,25 @@ func devicesAttribute() schema.ListNestedAttribute {
 			"to enable; 1 to %d devices, no EID twice. All are sent in one request. Adding, removing or changing a "+
 			"device replaces the resource (a new enable request); reordering the list does not.",
 			thingspace.DefaultMaxDevicesPerRequest),
-		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-			"eid": schema.StringAttribute{
-				Required: true,
-				MarkdownDescription: "The eUICC identifier: decimal digits, at most 32. A value that fails the GSMA " +
-					"check (32 digits, value modulo 97 equal to 1) is accepted with a warning.",
-				Validators: []validator.String{validators.EID()},
+		// eid and iccid are required, but declared optional and required by a validator: see
+		// validators.RequiredAttributes for the framework behaviour this avoids.
+		NestedObject: schema.NestedAttributeObject{
+			Attributes: map[string]schema.Attribute{
+				"eid": schema.StringAttribute{
+					Optional: true,
+					MarkdownDescription: "Required. The eUICC identifier: decimal digits, at most 32. A value that fails " +
+						"the GSMA check (32 digits, value modulo 97 equal to 1) is accepted with a warning.",
+					Validators: []validator.String{validators.EID()},
+				},
+				"iccid": schema.StringAttribute{
+					Optional: true,
+					MarkdownDescription: "Required. The ICCID of the downloaded profile to enable: 18 to 22 decimal digits. " +
+						"A value whose last digit is not a valid Luhn check digit is accepted with a warning.",
+					Validators: []validator.String{validators.ICCID()},
+				},
 			},
-			"iccid": schema.StringAttribute{
-				Required: true,
-				MarkdownDescription: "The ICCID of the downloaded profile to enable: 18 to 22 decimal digits. A value " +
-					"whose last digit is not a valid Luhn check digit is accepted with a warning.",
-				Validators: []validator.String{validators.ICCID()},
-			},
-		}},
+			Validators: []validator.Object{validators.RequiredAttributes("eid", "iccid")},
+		},
 		Validators: []validator.List{
 			listvalidator.SizeBetween(1, thingspace.DefaultMaxDevicesPerRequest),
 			validators.UniqueAttribute("eid"),
@@ -229,7 +234,7 @@ func (r *enablementResource) Create(ctx context.Context, req resource.CreateRequ
 
 	requestID, err := operator.Send(ctx, plan.profileRequest(thingspace.ActionEnable, devices))
 	if err != nil {
-		resp.Diagnostics.Append(actionNotSent(phaseCreate, err))
+		resp.Diagnostics.Append(actionNotSent(phaseCreate, devices, err))
 		return
 	}
 	ctx = tflog.SetField(ctx, profileops.FieldRequestID, requestID)
@@ -317,7 +322,7 @@ func (r *enablementResource) Delete(ctx context.Context, req resource.DeleteRequ
 	}
 	requestID, err := operator.Send(ctx, state.profileRequest(thingspace.ActionDisable, devices))
 	if err != nil {
-		resp.Diagnostics.Append(actionNotSent(phaseDelete, err))
+		resp.Diagnostics.Append(actionNotSent(phaseDelete, devices, err))
 		return
 	}
 	ctx = tflog.SetField(ctx, "disable_request_id", requestID)

@@ -1,0 +1,142 @@
+package acctest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/provider"
+)
+
+// modulePath is the main package of the provider binary.
+const modulePath = "github.com/euicc-ops/terraform-provider-thingspace"
+
+// providerSource is the address Terraform configurations use for this provider.
+const providerSource = "registry.terraform.io/euicc-ops/thingspace"
+
+// CLI runs the real Terraform CLI against a provider binary built from this module, as a user
+// does: separate processes, a working directory holding the configuration and the state file.
+// terraform-plugin-testing serves the provider in-process and hides the state file; tests that
+// send signals, read the raw state or need production settings throughout use this instead.
+type CLI struct {
+	// Dir is the working directory: main.tf and terraform.tfstate.
+	Dir       string
+	terraform string
+	env       []string
+}
+
+// NewCLI builds the provider binary and prepares a working directory and a CLI configuration
+// whose dev_overrides point Terraform at that binary, so nothing from the machine's own
+// configuration or plugin cache is used.
+func NewCLI(t testing.TB) *CLI {
+	t.Helper()
+	terraform := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if terraform == "" {
+		var err error
+		if terraform, err = exec.LookPath("terraform"); err != nil {
+			t.Fatal("no Terraform CLI: set TF_ACC_TERRAFORM_PATH (make test does) or put terraform on PATH")
+		}
+	}
+	plugins := t.TempDir()
+	build := exec.Command("go", "build", "-o", filepath.Join(plugins, "terraform-provider-thingspace"), modulePath)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the provider: %v\n%s", err, out)
+	}
+	rc := filepath.Join(t.TempDir(), "terraform.rc")
+	cliConfig := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n", providerSource, plugins)
+	if err := os.WriteFile(rc, []byte(cliConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"TF_CLI_CONFIG_FILE=" + rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0"}
+	for _, kv := range os.Environ() {
+		// Nothing of the machine's Terraform or provider settings may leak into the run.
+		if !strings.HasPrefix(kv, "TF_") && !strings.HasPrefix(kv, "THINGSPACE_") {
+			env = append(env, kv)
+		}
+	}
+	return &CLI{Dir: t.TempDir(), terraform: terraform, env: env}
+}
+
+// WriteConfig writes the configuration Terraform runs, main.tf, after the required_providers
+// block that names this provider's source.
+func (c *CLI) WriteConfig(t testing.TB, hcl string) {
+	t.Helper()
+	required := fmt.Sprintf("terraform {\n  required_providers {\n    thingspace = { source = %q }\n  }\n}\n", providerSource)
+	if err := os.WriteFile(filepath.Join(c.Dir, "main.tf"), []byte(required+hcl), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Command prepares a terraform command in the working directory; env adds variables
+// ("NAME=value") to the prepared environment.
+func (c *CLI) Command(ctx context.Context, env []string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, c.terraform, args...)
+	cmd.Dir = c.Dir
+	cmd.Env = append(slices.Clone(c.env), env...)
+	return cmd
+}
+
+// Run runs terraform to the end and returns its combined output.
+func (c *CLI) Run(ctx context.Context, env []string, args ...string) (string, error) {
+	var out bytes.Buffer
+	cmd := c.Command(ctx, env, args...)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
+}
+
+// RawState returns terraform.tfstate as written.
+func (c *CLI) RawState(t testing.TB) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(c.Dir, "terraform.tfstate"))
+	if err != nil {
+		t.Fatalf("reading the state file: %v", err)
+	}
+	return data
+}
+
+// StateFile is the part of terraform.tfstate (format version 4) tests look at.
+type StateFile struct {
+	Resources []struct {
+		Type      string `json:"type"`
+		Name      string `json:"name"`
+		Instances []struct {
+			IndexKey            any               `json:"index_key"`
+			Status              string            `json:"status"` // "tainted" or ""
+			Attributes          map[string]any    `json:"attributes"`
+			SensitiveAttributes []json.RawMessage `json:"sensitive_attributes"`
+		} `json:"instances"`
+	} `json:"resources"`
+}
+
+// State parses terraform.tfstate.
+func (c *CLI) State(t testing.TB) StateFile {
+	t.Helper()
+	var s StateFile
+	if err := json.Unmarshal(c.RawState(t), &s); err != nil {
+		t.Fatalf("parsing the state file: %v", err)
+	}
+	return s
+}
+
+// Environment turns provider settings (by attribute name, as Env.Settings returns them) into
+// the THINGSPACE_* variables a user would export, for CLI runs configured without secrets in
+// the configuration.
+func Environment(settings map[string]string) []string {
+	variables := provider.EnvironmentVariables()
+	var env []string
+	for _, attribute := range slices.Sorted(maps.Keys(settings)) {
+		if variable, ok := variables[attribute]; ok {
+			env = append(env, variable+"="+settings[attribute])
+		}
+	}
+	return env
+}
