@@ -23,6 +23,10 @@ const providerAddress = "registry.terraform.io/euicc-ops/thingspace"
 func main() {
 	debug := flag.Bool("debug", false, "run the provider with support for debuggers such as delve")
 	flag.Parse()
+	if !*debug {
+		// Terraform filters the provider's logs; do not produce what it would discard.
+		provider.AlignLogLevelsWithTerraform()
+	}
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: providerAddress,
