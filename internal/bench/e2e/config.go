@@ -1,0 +1,133 @@
+package main
+
+import (
+	_ "embed"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+)
+
+// variant is one way of enabling the devices with Terraform.
+type variant string
+
+const (
+	// variantData is N plain terraform_data resources: what Terraform itself costs.
+	variantData variant = "terraform_data"
+	// variantProvider is N thingspace_euicc_profile_enablement resources.
+	variantProvider variant = "provider"
+	// variantScript is N terraform_data resources whose local-exec runs enable.sh.
+	variantScript variant = "shell script"
+)
+
+func (v variant) dirName() string {
+	return map[variant]string{variantData: "data", variantProvider: "provider", variantScript: "script"}[v]
+}
+
+// enableScript is what users write today: curl, sh and a little sed.
+//
+//go:embed enable.sh
+var enableScript []byte
+
+const (
+	providerSource  = "euicc-ops/thingspace"
+	providerBinary  = "terraform-provider-thingspace"
+	mirrorVersion   = "0.0.1"
+	resourceAddress = "device" // every variant names its resources <type>.device["<eid>"]
+)
+
+// writeConfig writes the Terraform configuration of one variant for devices into dir.
+func writeConfig(dir string, v variant, devices []device) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	files := map[string]string{"devices.tf": devicesLocal(devices), "main.tf": mainConfig(v)}
+	if v == variantScript {
+		if err := os.WriteFile(filepath.Join(dir, "enable.sh"), enableScript, 0o755); err != nil {
+			return err
+		}
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// devicesLocal is the device list, EID to ICCID, that every variant iterates over.
+func devicesLocal(devices []device) string {
+	var b strings.Builder
+	b.WriteString("locals {\n  devices = {\n")
+	for _, d := range devices {
+		fmt.Fprintf(&b, "    %q = %q\n", d.EID, d.ICCID)
+	}
+	b.WriteString("  }\n}\n")
+	return b.String()
+}
+
+func mainConfig(v variant) string {
+	switch v {
+	case variantProvider:
+		return fmt.Sprintf(`terraform {
+  required_providers {
+    thingspace = {
+      source = %q
+    }
+  }
+}
+
+# Configured through the THINGSPACE_* environment variables.
+provider "thingspace" {}
+
+resource "thingspace_euicc_profile_enablement" %q {
+  for_each = local.devices
+  devices  = [{ eid = each.key, iccid = each.value }]
+}
+`, providerSource, resourceAddress)
+	case variantScript:
+		return fmt.Sprintf(`resource "terraform_data" %q {
+  for_each = local.devices
+  input    = { eid = each.key, iccid = each.value }
+
+  provisioner "local-exec" {
+    command     = "${path.module}/enable.sh"
+    environment = { EID = each.key, ICCID = each.value }
+  }
+}
+`, resourceAddress)
+	default:
+		return fmt.Sprintf(`resource "terraform_data" %q {
+  for_each = local.devices
+  input    = { eid = each.key, iccid = each.value }
+}
+`, resourceAddress)
+	}
+}
+
+// writeCLIConfig puts the freshly built provider in a filesystem mirror and writes a CLI
+// configuration that installs it from there, so `terraform init` works offline and the run
+// uses exactly this build, installed the way users install providers (no dev_overrides).
+func writeCLIConfig(dir, providerPath string) (string, error) {
+	mirror := filepath.Join(dir, "mirror")
+	pkg := filepath.Join(mirror, "registry.terraform.io", providerSource, mirrorVersion, runtime.GOOS+"_"+runtime.GOARCH)
+	if err := os.MkdirAll(pkg, 0o755); err != nil {
+		return "", err
+	}
+	if err := os.Link(providerPath, filepath.Join(pkg, providerBinary)); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "terraform.rc")
+	config := fmt.Sprintf(`provider_installation {
+  filesystem_mirror {
+    path    = %q
+    include = [%q]
+  }
+  direct {
+    exclude = [%q]
+  }
+}
+`, mirror, providerSource, providerSource)
+	return path, os.WriteFile(path, []byte(config), 0o600)
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// parallelism is Terraform's -parallelism for every apply and plan.
+const parallelism = 50
+
+// terraform runs one Terraform CLI in one working directory.
+type terraform struct {
+	path string
+	dir  string
+	env  []string
+}
+
+// run is what one Terraform command did.
+type run struct {
+	elapsed time.Duration
+	stdout  string
+	// exitCode matters for `plan -detailed-exitcode` (2 = changes).
+	exitCode int
+	// cpu is the CPU time (user + system) of Terraform and every process it started and reaped
+	// (rusage): a figure that other load on the machine barely disturbs, unlike wall time.
+	cpu   time.Duration
+	usage processUsage
+}
+
+// exec runs Terraform with args and extra environment, timing it from start to exit and
+// watching its children's memory. A non-zero exit is an error unless allowed lists it.
+func (t *terraform) exec(ctx context.Context, extraEnv []string, allowed []int, args ...string) (*run, error) {
+	cmd := exec.CommandContext(ctx, t.path, args...)
+	cmd.Dir = t.dir
+	cmd.Env = append(append(os.Environ(), t.env...), extraEnv...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Ctrl-C: Terraform stops gracefully on SIGINT, as from a terminal.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = time.Minute
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting terraform %s: %w", args[0], err)
+	}
+	watch := watchMemory(cmd.Process.Pid, providerBinary)
+	err := cmd.Wait()
+	r := &run{elapsed: time.Since(start), stdout: stdout.String(), usage: watch.finish()}
+	if cmd.ProcessState != nil {
+		r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		r.exitCode = exitErr.ExitCode()
+		for _, code := range allowed {
+			if code == r.exitCode {
+				err = nil
+			}
+		}
+	}
+	if err != nil {
+		return r, fmt.Errorf("terraform %s in %s: %w\n%s%s", strings.Join(args, " "), t.dir, err, tail(stdout.String(), 30), tail(stderr.String(), 30))
+	}
+	return r, nil
+}
+
+func (t *terraform) init(ctx context.Context) error {
+	_, err := t.exec(ctx, nil, nil, "init", "-input=false", "-no-color")
+	return err
+}
+
+func (t *terraform) apply(ctx context.Context, extraEnv ...string) (*run, error) {
+	return t.exec(ctx, extraEnv, nil, "apply", "-input=false", "-auto-approve", "-no-color", fmt.Sprintf("-parallelism=%d", parallelism))
+}
+
+// plan refreshes every resource and fails unless the plan is empty: a refresh that finds a
+// change would mean the apply did not record what it did.
+func (t *terraform) plan(ctx context.Context) (*run, error) {
+	r, err := t.exec(ctx, nil, []int{2}, "plan", "-input=false", "-no-color", "-detailed-exitcode", fmt.Sprintf("-parallelism=%d", parallelism))
+	if err == nil && r.exitCode != 0 {
+		return r, fmt.Errorf("terraform plan in %s found changes after the apply:\n%s", t.dir, tail(r.stdout, 40))
+	}
+	return r, err
+}
+
+// version is the CLI's first version line ("Terraform v1.11.4").
+func (t *terraform) version(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, t.path, "version").Output()
+	if err != nil {
+		return "", fmt.Errorf("%s version: %w", t.path, err)
+	}
+	return strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0]), nil
+}
+
+func tail(s string, lines int) string {
+	all := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(all) > lines {
+		all = all[len(all)-lines:]
+	}
+	return strings.Join(all, "\n") + "\n"
+}
