@@ -132,6 +132,17 @@ func checkNotInState(address string) resource.TestCheckFunc {
 	}
 }
 
+// checkTainted asserts that a resource is saved as tainted: the next apply replaces it.
+func checkTainted(address string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		r, ok := s.RootModule().Resources[address]
+		if !ok || r.Primary == nil || !r.Primary.Tainted {
+			return fmt.Errorf("%s is not in state as tainted", address)
+		}
+		return nil
+	}
+}
+
 func TestAccFaults_serverErrorOnLoginIsNotRetried(t *testing.T) {
 	for _, status := range []int{http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {

@@ -283,6 +283,7 @@ func TestAccEnablement_timeoutKeepsTheRequestAndRefreshAcceptsALateSuccess(t *te
 					resource.TestCheckResourceAttrSet(resourceAddress, "completed_at"),
 					resource.TestCheckResourceAttr(resourceAddress, "results."+d.eid+".profile_status", "enable"),
 					checkRequestIDIs(env, d.eid),
+					checkTainted(resourceAddress),
 					env.CheckAccepted(thingspace.ActionEnable, 1),
 				),
 			},
