@@ -95,7 +95,7 @@ func runBench(ctx context.Context, o options) error {
 	for _, n := range o.sizes {
 		r, err := b.measure(ctx, n)
 		if err != nil {
-			return fmt.Errorf("N=%d: %w", n, err)
+			return fmt.Errorf("measuring %d devices: %w", n, err)
 		}
 		results = append(results, r)
 	}

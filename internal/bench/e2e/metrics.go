@@ -7,10 +7,13 @@ import (
 	"strings"
 )
 
-// counterSum adds up every sample of the counter `name` in Prometheus text exposition format
-// whose label `label` equals value (for example every status code of one route). A counter
-// that has no matching sample yet counts as zero: the relay creates a label set on first use.
-func counterSum(text, name, label, value string) (int, error) {
+// relayRequestsMetric counts the relay's HTTP answers by route and status code.
+const relayRequestsMetric = "thingspace_relay_http_requests_total"
+
+// relayRequests adds up, in the relay's /metrics (Prometheus text exposition format), the
+// answers of one route over every status code. A route without a sample yet counts as zero:
+// the relay creates a label set on first use.
+func relayRequests(text, route string) (int, error) {
 	total := 0.0
 	scanner := bufio.NewScanner(strings.NewReader(text))
 	scanner.Buffer(make([]byte, 64<<10), 1<<20)
@@ -23,7 +26,7 @@ func counterSum(text, name, label, value string) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("relay /metrics: %w", err)
 		}
-		if sample.name == name && sample.labels[label] == value {
+		if sample.name == relayRequestsMetric && sample.labels["route"] == route {
 			total += sample.value
 		}
 	}

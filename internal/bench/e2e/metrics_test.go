@@ -2,7 +2,7 @@ package main
 
 import "testing"
 
-func TestCounterSumAddsEveryCodeOfOneRoute(t *testing.T) {
+func TestRelayRequestsAddsEveryCodeOfOneRoute(t *testing.T) {
 	text := `# HELP thingspace_relay_http_requests_total HTTP requests answered, by route and status code.
 # TYPE thingspace_relay_http_requests_total counter
 thingspace_relay_http_requests_total{code="200",route="callbacks"} 7
@@ -12,7 +12,7 @@ thingspace_relay_http_requests_total{code="401",route="requests, but not really 
 thingspace_relay_http_requests_total_other{code="200",route="requests"} 1000
 process_resident_memory_bytes 3.2456704e+07
 `
-	got, err := counterSum(text, "thingspace_relay_http_requests_total", "route", "requests")
+	got, err := relayRequests(text, "requests")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,20 +21,20 @@ process_resident_memory_bytes 3.2456704e+07
 	}
 }
 
-func TestCounterSumIsZeroBeforeTheFirstSample(t *testing.T) {
-	got, err := counterSum("# TYPE thingspace_relay_http_requests_total counter\n", "thingspace_relay_http_requests_total", "route", "requests")
+func TestRelayRequestsIsZeroBeforeTheFirstSample(t *testing.T) {
+	got, err := relayRequests("# TYPE thingspace_relay_http_requests_total counter\n", "requests")
 	if err != nil || got != 0 {
 		t.Fatalf("sum = %d, %v; want 0, nil", got, err)
 	}
 }
 
-func TestCounterSumRefusesAMalformedLine(t *testing.T) {
+func TestRelayRequestsRefusesAMalformedLine(t *testing.T) {
 	for _, text := range []string{
 		`thingspace_relay_http_requests_total{code="200",route="requests} 5`,
 		`thingspace_relay_http_requests_total{code="200"} five`,
 		`thingspace_relay_http_requests_total`,
 	} {
-		if _, err := counterSum(text, "thingspace_relay_http_requests_total", "route", "requests"); err == nil {
+		if _, err := relayRequests(text, "requests"); err == nil {
 			t.Errorf("no error for %q", text)
 		}
 	}

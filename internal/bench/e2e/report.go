@@ -174,9 +174,23 @@ func renderTargets(b *strings.Builder, r *sizeResult) {
 	for _, row := range rows {
 		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", row.name, row.target, row.got, verdict(row.ok))
 	}
+	if planRatio > targetPlanRatio {
+		explainPlan(b, plan, dataPlan)
+	}
 	fmt.Fprintf(b, "\nThe shell script took **%.2f×** as long as the provider (%s against %s), with %d token requests, "+
 		"%d logins and %d relay reads.\n\n", ratio(r.script.elapsed, r.provider.elapsed), secs(r.script.elapsed),
 		secs(r.provider.elapsed), r.script.counts.Token, r.script.counts.Login, r.script.counts.RelayReads)
+}
+
+// explainPlan says where a plan's time goes when it misses its target, from the CPU split.
+func explainPlan(b *strings.Builder, plan, dataPlan *run) {
+	tfCPU := plan.cpu - plan.usage.providerCPU
+	fmt.Fprintf(b, "\nWhy the plan misses its target: refreshing and planning N enablements is CPU-bound on %d cores. "+
+		"Terraform itself used %s of CPU for it, %.1f× the %s that the whole `terraform_data` plan took, before any "+
+		"provider work; the provider processes used another %s. Both costs grow with the size of each resource's "+
+		"schema and state (per device 13 `results` attributes, the `devices` list, `timeouts`), which is contract: "+
+		"Terraform's share alone rules out the target, whatever the provider does.\n", runtime.NumCPU(), secs(tfCPU), ratio(tfCPU, dataPlan.cpu), secs(dataPlan.cpu),
+		secs(plan.usage.providerCPU))
 }
 
 // wallCPU is "12.34 s (CPU 5.67 s)".
@@ -192,8 +206,9 @@ func renderProvider(t table) {
 	t.row("completion overhead p50 / p90 / max", func(r *sizeResult) string { return overheadText(r.provider.overhead) })
 	t.row("of which relay → provider (long-poll answer) p50 / p90 / max", func(r *sizeResult) string { return overheadText(r.provider.wake) })
 	t.row("simulator: token / login / enable / other", func(r *sizeResult) string { return countsText(r.provider.counts) })
-	t.row("relay reads (`GET /v1/requests/…`)", func(r *sizeResult) string { return fmt.Sprint(r.provider.counts.RelayReads) })
-	t.row("provider: peak memory (VmHWM) / CPU", func(r *sizeResult) string { return providerUsage(r.provider.run) })
+	t.row("relay: reads (`GET /v1/requests/…`) / callbacks received", func(r *sizeResult) string { return relayText(r.provider.counts) })
+	t.row("provider peak memory (VmHWM)", func(r *sizeResult) string { return mib(r.provider.usage.providerPeakKiB) })
+	t.row("CPU: Terraform / provider", func(r *sizeResult) string { return cpuSplit(r.provider.run) })
 	t.row(fmt.Sprintf("plan (refresh), median of %d", planRounds), func(r *sizeResult) string { return wallCPU(r.providerPlan()) })
 	t.row(fmt.Sprintf("`terraform_data` plan, median of %d", planRounds), func(r *sizeResult) string { return wallCPU(r.dataPlan()) })
 	t.row("plan / `terraform_data` plan: wall (CPU)", func(r *sizeResult) string {
@@ -204,12 +219,16 @@ func renderProvider(t table) {
 		c := r.planCounts
 		return fmt.Sprintf("%d / %d", c.RelayReads, c.Token+c.Login+c.Enable+c.Other)
 	})
-	t.row("plan: provider peak memory / CPU", func(r *sizeResult) string { return providerUsage(r.providerPlan()) })
+	t.row("plan: CPU of Terraform / provider", func(r *sizeResult) string { return cpuSplit(r.providerPlan()) })
+	t.row("plan: provider peak memory (VmHWM)", func(r *sizeResult) string { return mib(r.providerPlan().usage.providerPeakKiB) })
 }
 
-func providerUsage(r *run) string {
-	return fmt.Sprintf("%s / %s", mib(r.usage.providerPeakKiB), secs(r.usage.providerCPU))
+// cpuSplit is the CPU time of Terraform itself and of the provider processes it started.
+func cpuSplit(r *run) string {
+	return fmt.Sprintf("%s / %s", secs(r.cpu-r.usage.providerCPU), secs(r.usage.providerCPU))
 }
+
+func relayText(c counts) string { return fmt.Sprintf("%d / %d", c.RelayReads, c.RelayCallbacks) }
 
 func renderScript(t table) {
 	t.header("figure")
@@ -220,7 +239,7 @@ func renderScript(t table) {
 	})
 	t.row("completion overhead p50 / p90 / max", func(r *sizeResult) string { return overheadText(r.script.overhead) })
 	t.row("simulator: token / login / enable / other", func(r *sizeResult) string { return countsText(r.script.counts) })
-	t.row("relay reads", func(r *sizeResult) string { return fmt.Sprint(r.script.counts.RelayReads) })
+	t.row("relay: reads / callbacks received", func(r *sizeResult) string { return relayText(r.script.counts) })
 	t.row("peak memory of the script processes: sum of VmRSS (of RssAnon)", func(r *sizeResult) string {
 		return fmt.Sprintf("%s (%s)", mib(r.script.usage.treePeakKiB), mib(r.script.usage.treeAnonPeakKiB))
 	})

@@ -91,12 +91,14 @@ func (s *stack) env() []string {
 type counts struct {
 	Token, Login, Enable, Other int // simulator, by endpoint
 	RelayReads                  int // GET /v1/requests/{id}, answered
+	RelayCallbacks              int // POST /callbacks, answered (the simulator's deliveries)
 }
 
 func (c counts) minus(before counts) counts {
 	return counts{
 		Token: c.Token - before.Token, Login: c.Login - before.Login, Enable: c.Enable - before.Enable,
 		Other: c.Other - before.Other, RelayReads: c.RelayReads - before.RelayReads,
+		RelayCallbacks: c.RelayCallbacks - before.RelayCallbacks,
 	}
 }
 
@@ -119,7 +121,10 @@ func (s *stack) counts(ctx context.Context) (counts, error) {
 	if err != nil {
 		return c, err
 	}
-	c.RelayReads, err = counterSum(text, "thingspace_relay_http_requests_total", "route", "requests")
+	if c.RelayReads, err = relayRequests(text, "requests"); err != nil {
+		return c, err
+	}
+	c.RelayCallbacks, err = relayRequests(text, "callbacks")
 	return c, err
 }
 

@@ -107,9 +107,10 @@ func logValue(s string) (value, rest string) {
 	switch {
 	case strings.HasPrefix(s, `"`):
 		for i := 1; i < len(s); i++ {
-			if s[i] == '\\' {
+			switch s[i] {
+			case '\\':
 				i++
-			} else if s[i] == '"' {
+			case '"':
 				if v, err := strconv.Unquote(s[:i+1]); err == nil {
 					return v, s[i+1:]
 				}
