@@ -36,18 +36,7 @@ func TestAccFaults_throttledEnableBurstsWithAndWithoutRetryAfter(t *testing.T) {
 			// A burst of five: with max_retries 5 the sixth attempt is the last one allowed.
 			env.Sim.InjectFault(simulator.Fault{Endpoint: simulator.EndpointProfileAction, Status: http.StatusTooManyRequests,
 				RetryAfter: tc.retryAfter, Times: 5})
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: acctest.ProviderFactories(),
-				Steps: []resource.TestStep{{
-					Config:            config(env, eids(1), ""),
-					ConfigStateChecks: []statecheck.StateCheck{stateValue("status", knownvalue.StringExact("Success"))},
-					Check: resource.ComposeTestCheckFunc(
-						env.CheckAccepted(thingspace.ActionEnable, 1),
-						env.CheckCount(simulator.EndpointProfileAction, 6),
-						checkAnswered(env, simulator.EndpointProfileAction, http.StatusTooManyRequests, 5),
-					),
-				}},
-			})
+			testEnableRetriedThenAccepted(t, env, http.StatusTooManyRequests, 5)
 		})
 	}
 }
@@ -57,6 +46,14 @@ func TestAccFaults_serviceUnavailableOnEnableIsRetried(t *testing.T) {
 	// ThingSpace did not handle a request it answered 503, with or without Retry-After.
 	env.Sim.InjectFault(simulator.Fault{Endpoint: simulator.EndpointProfileAction, Status: http.StatusServiceUnavailable, Times: 2})
 	env.Sim.InjectFault(simulator.Fault{Endpoint: simulator.EndpointProfileAction, Status: http.StatusServiceUnavailable, RetryAfter: "0"})
+	testEnableRetriedThenAccepted(t, env, http.StatusServiceUnavailable, 3)
+}
+
+// testEnableRetriedThenAccepted applies one device while the enable endpoint answers refusals
+// with status, and asserts that the apply succeeds with the one enable ThingSpace accepted
+// after them.
+func testEnableRetriedThenAccepted(t *testing.T, env *acctest.Env, status, refusals int) {
+	t.Helper()
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		Steps: []resource.TestStep{{
@@ -64,8 +61,8 @@ func TestAccFaults_serviceUnavailableOnEnableIsRetried(t *testing.T) {
 			ConfigStateChecks: []statecheck.StateCheck{stateValue("status", knownvalue.StringExact("Success"))},
 			Check: resource.ComposeTestCheckFunc(
 				env.CheckAccepted(thingspace.ActionEnable, 1),
-				env.CheckCount(simulator.EndpointProfileAction, 4),
-				checkAnswered(env, simulator.EndpointProfileAction, http.StatusServiceUnavailable, 3),
+				env.CheckCount(simulator.EndpointProfileAction, refusals+1),
+				checkAnswered(env, simulator.EndpointProfileAction, status, refusals),
 			),
 		}},
 	})
