@@ -138,7 +138,7 @@ func renderSection(m *machine, results []*sizeResult) string {
 	renderProvider(t)
 	b.WriteString("\n### What users write today: N `terraform_data` resources running a curl script\n\n")
 	renderScript(t)
-	b.WriteString(methodNotes)
+	b.WriteString(methodNotes())
 	return b.String()
 }
 
@@ -249,34 +249,44 @@ func countsText(c counts) string {
 	return fmt.Sprintf("%d / %d / %d / %d", c.Token, c.Login, c.Enable, c.Other)
 }
 
-const methodNotes = `
+// methodNotes says how each figure is taken and how to re-run.
+func methodNotes() string {
+	code := func(s string) string { return "`" + s + "`" }
+	return fmt.Sprintf(`
 How each figure is taken:
 
-- **Wall time**: from starting ` + "`terraform apply -auto-approve`" + ` (or ` + "`plan`" + `) to its exit, planning included, after ` + "`terraform init`" + `.
-- **Completion overhead**: per resource, from the moment the relay stored its device's final callback
-  (` + "`relay_received_at`" + `, the relay's ` + "`receivedAt`" + `) to the moment the resource returned. For the provider both
-  come from its INFO log (` + "`TF_LOG_PROVIDER=INFO`" + `): "Device reached a final state" and "Create finished"
-  (` + "`observed_at`" + `). For the script, the end is the ` + "`date`" + ` it prints as its last command, and the stored time is
-  read back from the relay after the counts are taken.
-- **Requests**: the simulator's request log and the relay's ` + "`thingspace_relay_http_requests_total{route=\"requests\"}`" + `,
-  read before and after each command.
-- **CPU**: user + system time of Terraform and every process it started (rusage at exit). The provider's share is
-  read from /proc while it runs.
-- **Memory**: /proc is scanned every 100 ms for Terraform's descendants. The provider figure is the largest VmHWM of a
-  ` + "`terraform-provider-thingspace`" + ` process (Terraform starts several per command: schema, validation, plan, apply); the script figure is the
-  largest sum, at one instant, of VmRSS (shared libraries counted once per process) and of RssAnon (private memory) of the
-  ` + "`sh`" + `, ` + "`curl`" + ` and ` + "`sleep`" + ` processes.
-- **Plan**: ` + "`terraform plan -detailed-exitcode`" + ` after the apply, alternating with the ` + "`terraform_data`" + ` plan, three
-  times each; the median is reported. Each must find no change. The provider refreshes each resource from the relay and
-  sends nothing to ThingSpace.
-- The script (` + "`internal/bench/e2e/enable.sh`" + `) gets a token, logs in, sends the enable request, then reads the relay
-  every 5 s until the final callback: one device per resource, as users write it.
+- **Wall time**: from starting %s (or %s) to its exit, its own planning included, after %s.
+  The simulator and the relay run in the benchmark process and share the same cores with Terraform.
+- **Completion overhead**: per resource, from the moment the relay stored its device's final callback (the relay's
+  %s) to the moment the resource returned. For the provider both come from its INFO log (%s, the only
+  command run with logging): "Device reached a final state" (%s) and "Create finished" (%s). For the
+  script, the end is the %s it prints as its last command, and the stored time is read back from the relay after the
+  counts are taken.
+- **Requests**: the simulator's request log and the relay's %s (routes %s and
+  %s), read before and after each command.
+- **CPU**: user + system time of Terraform and every process it started (rusage at exit); the provider's share is read
+  from /proc while it runs.
+- **Memory**: /proc is scanned every %s for Terraform's descendants. The provider figure is the largest VmHWM of a
+  %s process (Terraform starts several per command: schema, validation, plan, apply); the
+  script figure is the largest sum, at one instant, of VmRSS (shared libraries counted once per process) and of RssAnon
+  (private memory) of its %s, %s and %s processes.
+- **Plan**: %s after the apply, alternating with the %s plan, %d times each; the
+  median is reported. Each must find no change. The provider refreshes each resource from the relay and sends nothing to
+  ThingSpace.
+- The script (%s) gets a token, logs in, sends the enable request, then reads the relay every
+  5 s until the final callback: one device per resource, as users write it.
 
-The relay's own figures (ingest, wake-up, memory) are in the Relay section of this file (` + "`make bench-relay`" + `).
+The relay's own figures (ingest, wake-up, memory) are in the Relay section of this file (%s).
 
-Re-run: ` + "`make bench`" + ` (about 5 minutes; or ` + "`go run ./internal/bench/e2e -terraform \"$(command -v terraform)\" -out BENCHMARKS.md`" + `
-from the repository root; ` + "`-sizes 1,100`" + ` for a quicker run, ` + "`-keep`" + ` to keep the configurations, state and logs).
-`
+Re-run: %s (about 3 minutes), or %s from the repository root; %s for a quicker run, %s to keep the configurations, state and logs.
+`, code("terraform apply -auto-approve"), code("plan"), code("terraform init"), code("receivedAt"),
+		code("TF_LOG_PROVIDER=INFO"), code("relay_received_at"), code("observed_at"), code("date"),
+		code(relayRequestsMetric), code("requests"), code("callbacks"), sampleInterval, code(providerBinary),
+		code("sh"), code("curl"), code("sleep"), code("terraform plan -detailed-exitcode"), code("terraform_data"), planRounds,
+		code("internal/bench/e2e/enable.sh"), code("make bench-relay"), code("make bench"),
+		code(`go run ./internal/bench/e2e -terraform "$(command -v terraform)" -out BENCHMARKS.md`),
+		code("-sizes 1,100"), code("-keep"))
+}
 
 const (
 	beginMarker = "<!-- BEGIN e2e -->"
