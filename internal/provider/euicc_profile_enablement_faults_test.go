@@ -1,6 +1,7 @@
 package provider_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -228,34 +229,63 @@ resource "thingspace_euicc_profile_enablement" "test" {
 }
 
 func TestAccFaults_sessionExpiredWithTwentyResourcesInFlightCostsOneLogin(t *testing.T) {
-	// Every device answers after two seconds, so Terraform has ten creates waiting while the
-	// session expires, and the next ten send their enables with the expired session.
-	env := acctest.NewEnv(t, simulator.Options{DefaultBehavior: behavior(simulator.OutcomeSuccess, 2*time.Second)})
+	skipUnlessAcceptance(t)
+	t.Parallel()
+	// The session expires while the first resource waits for its device. The twenty resources
+	// that depend on it then send their enables at once, all with the expired session: one new
+	// login must serve them all. terraform-plugin-testing cannot raise Terraform's parallelism
+	// above 10, so this drives the CLI with -parallelism=21.
+	env := acctest.NewEnv(t, simulator.Options{DefaultBehavior: behavior(simulator.OutcomeSuccess, 200*time.Millisecond)})
+	devices := eids(21)
+	env.Sim.SetDevice(devices[0].eid, behavior(simulator.OutcomeSuccess, time.Second))
 	env.WhenAccepted(t, thingspace.ActionEnable, 1, func() error {
 		env.Sim.ExpireSessions()
 		return nil
 	})
-	devices := eids(20)
-	cfg := env.ProviderConfig() + `
-resource "thingspace_euicc_profile_enablement" "test" {
-  count   = 20
-  devices = [local.devices[count.index]]
+	cli := acctest.NewCLI(t)
+	cli.WriteConfig(t, env.ProviderConfig()+fmt.Sprintf(`
+resource "thingspace_euicc_profile_enablement" "first" {
+  devices = [{ eid = %q, iccid = %q }]
 }
-` + devicesLocal(devices)
-	addresses := counted(20)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProviderFactories(),
-		Steps: []resource.TestStep{{
-			Config:            cfg,
-			ConfigStateChecks: allSucceeded(addresses[0], addresses[1:]...),
-			Check: resource.ComposeTestCheckFunc(
-				env.CheckAccepted(thingspace.ActionEnable, 20),
-				env.CheckCount(simulator.EndpointLogin, 2), // the first session and exactly one new one
-				env.CheckCount(simulator.EndpointToken, 1),
-				checkAnsweredAtLeast(env, simulator.EndpointProfileAction, http.StatusBadRequest, 1),
-			),
-		}},
-	})
+resource "thingspace_euicc_profile_enablement" "test" {
+  count      = 20
+  devices    = [local.devices[count.index]]
+  depends_on = [thingspace_euicc_profile_enablement.first]
+}
+`, devices[0].eid, devices[0].iccid)+devicesLocal(devices[1:]))
+	if out, err := cli.Run(context.Background(), nil, "apply", "-auto-approve", "-no-color", "-parallelism=21"); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	succeeded := 0
+	for _, r := range cli.State(t).Resources {
+		for _, instance := range r.Instances {
+			if instance.Attributes["status"] == "Success" {
+				succeeded++
+			}
+		}
+	}
+	if succeeded != 21 {
+		t.Errorf("%d resources succeeded, want 21", succeeded)
+	}
+	refused := 0
+	for _, r := range env.Sim.Requests() {
+		if r.Endpoint == simulator.EndpointProfileAction && r.Status == http.StatusBadRequest {
+			refused++
+		}
+	}
+	t.Logf("%d enables met the expired session", refused)
+	if refused == 0 {
+		t.Error("no enable met the expired session: the fault was not injected mid-apply")
+	}
+	for _, check := range []resource.TestCheckFunc{
+		env.CheckAccepted(thingspace.ActionEnable, 21),
+		env.CheckCount(simulator.EndpointLogin, 2), // the first session and exactly one new one
+		env.CheckCount(simulator.EndpointToken, 1),
+	} {
+		if err := check(nil); err != nil {
+			t.Error(err)
+		}
+	}
 }
 
 // devicesLocal renders `local.devices`, the list counted resources pick their device from.
