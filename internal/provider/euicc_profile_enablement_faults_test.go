@@ -198,7 +198,7 @@ func TestAccFaults_bearerRevokedMidApplyCostsOneNewToken(t *testing.T) {
 	devices := eids(6)
 	// The first resource's device answers late enough for the bearer to be revoked while it
 	// waits; the five others start only then, together, and all meet the refusal.
-	env.Sim.SetDevice(devices[0].eid, behavior(simulator.OutcomeSuccess, time.Second))
+	env.Sim.SetDevice(devices[0].eid, succeedsAfter(time.Second))
 	env.WhenAccepted(t, thingspace.ActionEnable, 1, func() error {
 		env.Sim.RevokeBearers()
 		return nil
@@ -235,9 +235,9 @@ func TestAccFaults_sessionExpiredWithTwentyResourcesInFlightCostsOneLogin(t *tes
 	// that depend on it then send their enables at once, all with the expired session: one new
 	// login must serve them all. terraform-plugin-testing cannot raise Terraform's parallelism
 	// above 10, so this drives the CLI with -parallelism=21.
-	env := acctest.NewEnv(t, simulator.Options{DefaultBehavior: behavior(simulator.OutcomeSuccess, 200*time.Millisecond)})
+	env := acctest.NewEnv(t, simulator.Options{DefaultBehavior: succeedsAfter(200 * time.Millisecond)})
 	devices := eids(21)
-	env.Sim.SetDevice(devices[0].eid, behavior(simulator.OutcomeSuccess, time.Second))
+	env.Sim.SetDevice(devices[0].eid, succeedsAfter(time.Second))
 	env.WhenAccepted(t, thingspace.ActionEnable, 1, func() error {
 		env.Sim.ExpireSessions()
 		return nil
@@ -502,7 +502,7 @@ func TestAccFaults_callbacksForUnknownRequestIDsAreIgnored(t *testing.T) {
 	}
 	// During the wait: a failure for a device this request does not name, under its requestId,
 	// and another stray request id for the device.
-	env.Sim.SetDevice(d.eid, behavior(simulator.OutcomeSuccess, 1500*time.Millisecond))
+	env.Sim.SetDevice(d.eid, succeedsAfter(1500*time.Millisecond))
 	env.WhenAccepted(t, thingspace.ActionEnable, 1, func() error {
 		requestID := env.Sim.Device(d.eid).LastRequestID
 		return errors.Join(

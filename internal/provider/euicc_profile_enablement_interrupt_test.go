@@ -22,7 +22,7 @@ func TestAccFaults_sigintWhileWaitingExitsPromptlyAndKeepsTheRequestID(t *testin
 	env := acctest.NewEnv(t, simulator.Options{})
 	d := eids(1)[0]
 	// The device would answer long after the run must have ended (acctest bounds that wait).
-	env.Sim.SetDevice(d.eid, behavior(simulator.OutcomeSuccess, 10*time.Minute))
+	env.Sim.SetDevice(d.eid, succeedsAfter(10*time.Minute))
 	cli := acctest.NewCLI(t)
 	cli.WriteConfig(t, env.ProviderConfig()+resourceOnly(d))
 

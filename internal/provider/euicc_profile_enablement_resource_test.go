@@ -129,8 +129,9 @@ func checkSimulatorProfile(env *acctest.Env, eid, want string) resource.TestChec
 	}
 }
 
-func behavior(outcome simulator.Outcome, delay time.Duration) simulator.DeviceBehavior {
-	return simulator.DeviceBehavior{Outcome: outcome, Delay: simulator.Duration(delay)}
+// succeedsAfter is a device that reports success after delay.
+func succeedsAfter(delay time.Duration) simulator.DeviceBehavior {
+	return simulator.DeviceBehavior{Outcome: simulator.OutcomeSuccess, Delay: simulator.Duration(delay)}
 }
 
 func TestAccEnablement_severalDevicesWithInterleavedDuplicatedAndWarningFirstCallbacks(t *testing.T) {
@@ -246,7 +247,7 @@ func TestAccEnablement_deviceFailureTaintsAndTheNextApplyReplaces(t *testing.T) 
 			},
 			{
 				// Once the cause is fixed, the tainted resource is replaced: one new enable.
-				PreConfig: func() { env.Sim.SetDevice(bad.eid, behavior(simulator.OutcomeSuccess, 10*time.Millisecond)) },
+				PreConfig: func() { env.Sim.SetDevice(bad.eid, succeedsAfter(10*time.Millisecond)) },
 				Config:    cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(resourceAddress, plancheck.ResourceActionDestroyBeforeCreate),
@@ -303,7 +304,7 @@ func TestAccEnablement_sessionExpiryMidApplyCostsOneLogin(t *testing.T) {
 	// enable is answered "session expired", the client logs in once more and sends it again.
 	env := acctest.NewEnv(t, simulator.Options{SessionIdleTimeout: time.Second})
 	devices := eids(2)
-	env.Sim.SetDevice(devices[0].eid, behavior(simulator.OutcomeSuccess, 2500*time.Millisecond))
+	env.Sim.SetDevice(devices[0].eid, succeedsAfter(2500*time.Millisecond))
 	cfg := env.ProviderConfig() + fmt.Sprintf(`
 resource "thingspace_euicc_profile_enablement" "first" {
   devices = [{ eid = %q, iccid = %q }]
