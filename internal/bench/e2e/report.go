@@ -84,6 +84,15 @@ func msec(d time.Duration) string {
 
 func mib(kib int64) string { return fmt.Sprintf("%.1f MiB", float64(kib)/1024) }
 
+// providerPeak is the provider's peak memory, or says that no provider process lived long
+// enough to be sampled.
+func providerPeak(r *run) string {
+	if r.usage.providerPeakKiB == 0 {
+		return "not sampled (too short)"
+	}
+	return mib(r.usage.providerPeakKiB)
+}
+
 func verdict(ok bool) string {
 	if ok {
 		return "met"
@@ -257,6 +266,8 @@ How each figure is taken:
 
 - **Wall time**: from starting %s (or %s) to its exit, its own planning included, after %s.
   The simulator and the relay run in the benchmark process and share the same cores with Terraform.
+- **Lower bound**: as issue 5 defines it, the devices' answer time plus the whole %s apply of N resources.
+  Part of Terraform's own work overlaps with the waits, so an apply can come in slightly under it.
 - **Completion overhead**: per resource, from the moment the relay stored its device's final callback (the relay's
   %s) to the moment the resource returned. For the provider both come from its INFO log (%s, the only
   command run with logging): "Device reached a final state" (%s) and "Create finished" (%s). For the
@@ -266,7 +277,7 @@ How each figure is taken:
   %s), read before and after each command.
 - **CPU**: user + system time of Terraform and every process it started (rusage at exit); the provider's share is read
   from /proc while it runs.
-- **Memory**: /proc is scanned every %s for Terraform's descendants. The provider figure is the largest VmHWM of a
+- **Memory**: /proc is scanned for Terraform's descendants every %s (every %s during a command's first %s). The provider figure is the largest VmHWM of a
   %s process (Terraform starts several per command: schema, validation, plan, apply); the
   script figure is the largest sum, at one instant, of VmRSS (shared libraries counted once per process) and of RssAnon
   (private memory) of its %s, %s and %s processes.
@@ -279,9 +290,9 @@ How each figure is taken:
 The relay's own figures (ingest, wake-up, memory) are in the Relay section of this file (%s).
 
 Re-run: %s (about 3 minutes), or %s from the repository root; %s for a quicker run, %s to keep the configurations, state and logs.
-`, code("terraform apply -auto-approve"), code("plan"), code("terraform init"), code("receivedAt"),
+`, code("terraform apply -auto-approve"), code("plan"), code("terraform init"), code("terraform_data"), code("receivedAt"),
 		code("TF_LOG_PROVIDER=INFO"), code("relay_received_at"), code("observed_at"), code("date"),
-		code(relayRequestsMetric), code("requests"), code("callbacks"), sampleInterval, code(providerBinary),
+		code(relayRequestsMetric), code("requests"), code("callbacks"), sampleInterval, quickInterval, quickSampling, code(providerBinary),
 		code("sh"), code("curl"), code("sleep"), code("terraform plan -detailed-exitcode"), code("terraform_data"), planRounds,
 		code("internal/bench/e2e/enable.sh"), code("make bench-relay"), code("make bench"),
 		code(`go run ./internal/bench/e2e -terraform "$(command -v terraform)" -out BENCHMARKS.md`),
