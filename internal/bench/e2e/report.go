@@ -216,7 +216,7 @@ func renderProvider(t table) {
 	t.row("of which relay → provider (long-poll answer) p50 / p90 / max", func(r *sizeResult) string { return overheadText(r.provider.wake) })
 	t.row("simulator: token / login / enable / other", func(r *sizeResult) string { return countsText(r.provider.counts) })
 	t.row("relay: reads (`GET /v1/requests/…`) / callbacks received", func(r *sizeResult) string { return relayText(r.provider.counts) })
-	t.row("provider peak memory (VmHWM)", func(r *sizeResult) string { return mib(r.provider.usage.providerPeakKiB) })
+	t.row("provider peak memory (VmHWM)", func(r *sizeResult) string { return providerPeak(r.provider.run) })
 	t.row("CPU: Terraform / provider", func(r *sizeResult) string { return cpuSplit(r.provider.run) })
 	t.row(fmt.Sprintf("plan (refresh), median of %d", planRounds), func(r *sizeResult) string { return wallCPU(r.providerPlan()) })
 	t.row(fmt.Sprintf("`terraform_data` plan, median of %d", planRounds), func(r *sizeResult) string { return wallCPU(r.dataPlan()) })
@@ -229,7 +229,7 @@ func renderProvider(t table) {
 		return fmt.Sprintf("%d / %d", c.RelayReads, c.Token+c.Login+c.Enable+c.Other)
 	})
 	t.row("plan: CPU of Terraform / provider", func(r *sizeResult) string { return cpuSplit(r.providerPlan()) })
-	t.row("plan: provider peak memory (VmHWM)", func(r *sizeResult) string { return mib(r.providerPlan().usage.providerPeakKiB) })
+	t.row("plan: provider peak memory (VmHWM)", func(r *sizeResult) string { return providerPeak(r.providerPlan()) })
 }
 
 // cpuSplit is the CPU time of Terraform itself and of the provider processes it started.
