@@ -195,24 +195,7 @@ func expectError(t *testing.T, env *acctest.Env, want *regexp.Regexp) func(error
 
 func TestAccFaults_bearerRevokedMidApplyCostsOneNewToken(t *testing.T) {
 	env := acctest.NewEnv(t, simulator.Options{})
-	devices := eids(6)
-	// The first resource's device answers late enough for the bearer to be revoked while it
-	// waits; the five others start only then, together, and all meet the refusal.
-	env.Sim.SetDevice(devices[0].eid, succeedsAfter(time.Second))
-	env.WhenAccepted(t, thingspace.ActionEnable, 1, func() error {
-		env.Sim.RevokeBearers()
-		return nil
-	})
-	cfg := env.ProviderConfig() + fmt.Sprintf(`
-resource "thingspace_euicc_profile_enablement" "first" {
-  devices = [{ eid = %q, iccid = %q }]
-}
-resource "thingspace_euicc_profile_enablement" "test" {
-  count      = 5
-  devices    = [local.devices[count.index]]
-  depends_on = [thingspace_euicc_profile_enablement.first]
-}
-`, devices[0].eid, devices[0].iccid) + devicesLocal(devices[1:])
+	cfg := afterTheFirst(t, env, 5, env.Sim.RevokeBearers)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		Steps: []resource.TestStep{{
@@ -236,23 +219,8 @@ func TestAccFaults_sessionExpiredWithTwentyResourcesInFlightCostsOneLogin(t *tes
 	// login must serve them all. terraform-plugin-testing cannot raise Terraform's parallelism
 	// above 10, so this drives the CLI with -parallelism=21.
 	env := acctest.NewEnv(t, simulator.Options{DefaultBehavior: succeedsAfter(200 * time.Millisecond)})
-	devices := eids(21)
-	env.Sim.SetDevice(devices[0].eid, succeedsAfter(time.Second))
-	env.WhenAccepted(t, thingspace.ActionEnable, 1, func() error {
-		env.Sim.ExpireSessions()
-		return nil
-	})
 	cli := acctest.NewCLI(t)
-	cli.WriteConfig(t, env.ProviderConfig()+fmt.Sprintf(`
-resource "thingspace_euicc_profile_enablement" "first" {
-  devices = [{ eid = %q, iccid = %q }]
-}
-resource "thingspace_euicc_profile_enablement" "test" {
-  count      = 20
-  devices    = [local.devices[count.index]]
-  depends_on = [thingspace_euicc_profile_enablement.first]
-}
-`, devices[0].eid, devices[0].iccid)+devicesLocal(devices[1:]))
+	cli.WriteConfig(t, afterTheFirst(t, env, 20, env.Sim.ExpireSessions))
 	if out, err := cli.Run(context.Background(), nil, "apply", "-auto-approve", "-no-color", "-parallelism=21"); err != nil {
 		t.Fatalf("apply: %v\n%s", err, out)
 	}
@@ -267,12 +235,7 @@ resource "thingspace_euicc_profile_enablement" "test" {
 	if succeeded != 21 {
 		t.Errorf("%d resources succeeded, want 21", succeeded)
 	}
-	refused := 0
-	for _, r := range env.Sim.Requests() {
-		if r.Endpoint == simulator.EndpointProfileAction && r.Status == http.StatusBadRequest {
-			refused++
-		}
-	}
+	refused := answered(env, simulator.EndpointProfileAction, http.StatusBadRequest)
 	t.Logf("%d enables met the expired session", refused)
 	if refused == 0 {
 		t.Error("no enable met the expired session: the fault was not injected mid-apply")
@@ -286,6 +249,30 @@ resource "thingspace_euicc_profile_enablement" "test" {
 			t.Error(err)
 		}
 	}
+}
+
+// afterTheFirst sets up the credential faults: a first resource whose device answers after a
+// second, the fault injected as soon as its enable is accepted, so while it waits, and n
+// resources that depend on it and so send their enables after the fault, all at once. It
+// returns the configuration.
+func afterTheFirst(t *testing.T, env *acctest.Env, n int, fault func()) string {
+	t.Helper()
+	devices := eids(n + 1)
+	env.Sim.SetDevice(devices[0].eid, succeedsAfter(time.Second))
+	env.WhenAccepted(t, thingspace.ActionEnable, 1, func() error {
+		fault()
+		return nil
+	})
+	return env.ProviderConfig() + fmt.Sprintf(`
+resource "thingspace_euicc_profile_enablement" "first" {
+  devices = [{ eid = %q, iccid = %q }]
+}
+resource "thingspace_euicc_profile_enablement" "test" {
+  count      = %d
+  devices    = [local.devices[count.index]]
+  depends_on = [thingspace_euicc_profile_enablement.first]
+}
+`, devices[0].eid, devices[0].iccid, n) + devicesLocal(devices[1:])
 }
 
 // devicesLocal renders `local.devices`, the list counted resources pick their device from.
@@ -316,17 +303,22 @@ func allSucceeded(first string, more ...string) []statecheck.StateCheck {
 	return checks
 }
 
+// answered counts the requests to an endpoint the simulator answered with a status.
+func answered(env *acctest.Env, endpoint simulator.Endpoint, status int) int {
+	n := 0
+	for _, r := range env.Sim.Requests() {
+		if r.Endpoint == endpoint && r.Status == status {
+			n++
+		}
+	}
+	return n
+}
+
 // checkAnsweredAtLeast is checkAnswered for counts that depend on timing, where what matters is
 // that the fault really happened.
 func checkAnsweredAtLeast(env *acctest.Env, endpoint simulator.Endpoint, status, least int) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		got := 0
-		for _, r := range env.Sim.Requests() {
-			if r.Endpoint == endpoint && r.Status == status {
-				got++
-			}
-		}
-		if got < least {
+		if got := answered(env, endpoint, status); got < least {
 			return fmt.Errorf("the simulator answered %d %s request(s) with %d, want at least %d", got, endpoint, status, least)
 		}
 		return nil
