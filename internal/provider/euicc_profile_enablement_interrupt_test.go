@@ -29,10 +29,12 @@ func TestAccFaults_sigintWhileWaitingExitsPromptlyAndKeepsTheRequestID(t *testin
 	// The provider's INFO lines go to stderr, where the test watches for the wait to begin.
 	run := cli.Start(t, []string{"TF_LOG_PROVIDER=INFO"}, "apply", "-auto-approve", "-no-color")
 	run.AwaitLine(waitingLine)
+	interrupted := time.Now()
 	run.Interrupt() // Ctrl-C: SIGINT to terraform and its provider plugin
 	if err := run.Wait(); err == nil {
 		t.Fatalf("the interrupted apply succeeded:\n%s", run.Output())
 	}
+	t.Logf("terraform exited %s after the interrupt", time.Since(interrupted).Round(time.Millisecond))
 	run.AwaitGroupGone()
 
 	requestID := env.Sim.Device(d.eid).LastRequestID
