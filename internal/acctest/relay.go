@@ -199,3 +199,16 @@ func RandomSecret(t testing.TB) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// Reads is how many reads (GET /v1/requests/...) the relay has answered so far, whatever their
+// status: the provider's cost on the relay.
+func (r *Relay) Reads(t testing.TB) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), awaitLimit)
+	defer cancel()
+	answered, err := relay.AnsweredRequests(ctx, http.DefaultClient, r.URL())
+	if err != nil {
+		t.Fatalf("counting the relay's reads: %v", err)
+	}
+	return answered[relay.RouteRequests]
+}

@@ -254,6 +254,14 @@ func (r *enablementResource) Create(ctx context.Context, req resource.CreateRequ
 
 func (r *enablementResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	ctx = r.data.logContext(ctx)
+	// Once every device has its final answer (completed_at is set) nothing can change: the first
+	// final answer of each device is the one kept. Refreshing such a resource would read the
+	// relay only to find the same answers, so a plan of many finished enablements reads nothing.
+	var completedAt types.String
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("completed_at"), &completedAt)...)
+	if resp.Diagnostics.HasError() || (!completedAt.IsNull() && !completedAt.IsUnknown()) {
+		return
+	}
 	var state enablementModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {

@@ -482,6 +482,35 @@ func TestAccEnablement_inPlaceChangesDoNotReplace(t *testing.T) {
 	})
 }
 
+// A finished enablement cannot change (each device's first final answer is kept), so refreshing
+// it reads nothing: a plan of hundreds of them costs the relay no request.
+func TestAccEnablement_refreshOfAFinishedEnablementReadsNothing(t *testing.T) {
+	env := acctest.NewEnv(t, simulator.Options{})
+	d := device{gsmaEID1, gsmaICCID1}
+	readsAfterApply := -1
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config: config(env, []device{d}, ""),
+			Check: func(*terraform.State) error {
+				readsAfterApply = env.Relay.Reads(t)
+				return nil
+			},
+		}, {
+			// The test framework refreshes and plans several times between the two checks.
+			Config:            config(env, []device{d}, ""),
+			ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			ConfigStateChecks: []statecheck.StateCheck{stateValue("status", knownvalue.StringExact("Success"))},
+			Check: func(*terraform.State) error {
+				if reads := env.Relay.Reads(t); reads != readsAfterApply {
+					return fmt.Errorf("the relay answered %d reads after the apply, %d by the end: refreshing a finished enablement must read nothing", readsAfterApply, reads)
+				}
+				return nil
+			},
+		}},
+	})
+}
+
 func TestAccEnablement_refreshNeverForgetsWhenTheRelayHoldsNothing(t *testing.T) {
 	env := acctest.NewEnv(t, simulator.Options{})
 	devices := eids(1)

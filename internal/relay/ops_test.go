@@ -71,6 +71,13 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 			t.Errorf("%s = %q, want %s", sample, got, want)
 		}
 	}
+	answered, err := AnsweredRequests(context.Background(), http.DefaultClient, r.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if answered[RouteCallbacks] != 2 || answered[RouteRequests] != 2 {
+		t.Errorf("AnsweredRequests = %v, want 2 callbacks and 2 reads (every status code counts)", answered)
+	}
 }
 
 func TestRetentionPurgeDeletesOldCallbacks(t *testing.T) {

@@ -129,7 +129,7 @@ func (p *parkedPoll) answer(callbacks []Callback, err error) {
 	_ = p.conn.SetWriteDeadline(time.Now().Add(answerTimeout))
 	_, _ = p.conn.Write(rawHTTPResponse(status, body)) // a reader that left is no error
 	_ = p.conn.Close()
-	s.metrics.requests.WithLabelValues(routeRequests, strconv.Itoa(status)).Inc()
+	s.metrics.requests.WithLabelValues(RouteRequests, strconv.Itoa(status)).Inc()
 }
 
 // rawHTTPResponse is a complete HTTP/1.1 answer with the headers the handlers set.

@@ -101,8 +101,8 @@ func (s *Server) routes() http.Handler {
 	route := func(pattern, name string, h http.HandlerFunc) {
 		mux.Handle(pattern, s.metrics.countRequests(name, h))
 	}
-	route("POST /callbacks", "callbacks", s.handleIngest)
-	route("GET /v1/requests/{requestId}", routeRequests, s.handleRead)
+	route("POST /callbacks", RouteCallbacks, s.handleIngest)
+	route("GET /v1/requests/{requestId}", RouteRequests, s.handleRead)
 	route("GET /healthz", "healthz", s.handleHealth)
 	mux.Handle("GET /metrics", s.metrics.countRequests("metrics", s.metrics.handler()))
 	route("/", "other", func(w http.ResponseWriter, r *http.Request) { notFoundOrWrongMethod(mux, w, r) })
@@ -148,9 +148,6 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 	return s.http.Serve(ln)
 }
-
-// routeRequests labels reads in http_requests_total.
-const routeRequests = "requests"
 
 // Shutdown stops accepting connections, answers held long-polls at once with what they have,
 // lets in-flight requests finish (until ctx ends) and stops the purge. It does not close the

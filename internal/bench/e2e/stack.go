@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"path/filepath"
 	"time"
@@ -117,32 +116,9 @@ func (s *stack) counts(ctx context.Context) (counts, error) {
 			c.Other++
 		}
 	}
-	text, err := s.metrics(ctx)
-	if err != nil {
-		return c, err
-	}
-	if c.RelayReads, err = relayRequests(text, "requests"); err != nil {
-		return c, err
-	}
-	c.RelayCallbacks, err = relayRequests(text, "callbacks")
+	answered, err := relay.AnsweredRequests(ctx, s.http, s.relay.URL())
+	c.RelayReads, c.RelayCallbacks = answered[relay.RouteRequests], answered[relay.RouteCallbacks]
 	return c, err
-}
-
-func (s *stack) metrics(ctx context.Context) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.relay.URL()+"/metrics", nil)
-	if err != nil {
-		return "", err
-	}
-	resp, err := s.http.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("reading the relay's /metrics: %w", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("reading the relay's /metrics: HTTP %d: %v", resp.StatusCode, err)
-	}
-	return string(body), nil
 }
 
 // finalReceivedAt asks the relay when it stored the final callback of each request, for the
