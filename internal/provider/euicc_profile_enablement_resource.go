@@ -402,8 +402,13 @@ func (r *enablementResource) planDefault(ctx context.Context, req resource.Modif
 		return
 	}
 	planned := types.StringValue(providerValue.value)
+	if prior.Equal(planned) {
+		// UseStateForUnknown has already planned the prior value, which is the provider's: the
+		// common case of a plan with nothing to do, so it is worth not writing it again.
+		return
+	}
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, attr, planned)...)
-	if !prior.IsNull() && !prior.IsUnknown() && !prior.Equal(planned) {
+	if !prior.IsNull() && !prior.IsUnknown() {
 		resp.RequiresReplace = append(resp.RequiresReplace, attr)
 	}
 }

@@ -284,8 +284,8 @@ How each figure is taken:
   script figure is the largest sum, at one instant, of VmRSS (shared libraries counted once per process) and of RssAnon
   (private memory) of its %s, %s and %s processes.
 - **Plan**: %s after the apply, alternating with the %s plan, %d times each; the
-  median is reported. Each must find no change. The provider refreshes each resource from the relay and sends nothing to
-  ThingSpace.
+  median is reported. Each must find no change. The provider sends nothing to ThingSpace, and reads the relay only for
+  enablements still waiting for a device (none here: a finished enablement cannot change).
 - The script (%s) gets a token, logs in, sends the enable request, then reads the relay every
   5 s until the final callback: one device per resource, as users write it.
 
