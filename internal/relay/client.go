@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/clock"
 )
 
 // Client defaults.
@@ -181,7 +183,7 @@ func (c *Client) Follow(ctx context.Context, requestID string, after int64, hand
 			if failures >= c.cfg.MaxConsecutiveErrors {
 				return last, fmt.Errorf("giving up on the relay after %d consecutive failures: %w", failures, err)
 			}
-			if err := sleepCtx(ctx, c.backoff(failures, err)); err != nil {
+			if err := clock.Sleep(ctx, c.backoff(failures, err)); err != nil {
 				return last, fmt.Errorf("waiting for request %s on the relay: %w", requestID, err)
 			}
 			continue
@@ -222,15 +224,4 @@ func (c *Client) backoff(failures int, err error) time.Duration {
 		d = min(se.RetryAfter, MaxWait)
 	}
 	return d
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

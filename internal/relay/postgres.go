@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/clock"
 )
 
 // postgresStore keeps callbacks in PostgreSQL, the system of record when several relay
@@ -293,7 +295,7 @@ func (s *postgresStore) listen(ctx context.Context, cfg *pgx.ConnConfig, conn *p
 			conn.Close(context.Background())
 			conn = nil
 		}
-		if sleepCtx(ctx, delay) != nil {
+		if clock.Sleep(ctx, delay) != nil {
 			return
 		}
 		var err error

@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/clock"
 )
 
 // maxResponseBytes bounds what one answer may hold. A full device-list page is a few MB; more
@@ -37,7 +39,7 @@ func NewClient(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid ThingSpace configuration: %w", err)
 	}
-	c := &Client{cfg: cfg, now: time.Now, sleep: sleepContext, jitter: fullJitter}
+	c := &Client{cfg: cfg, now: time.Now, sleep: clock.Sleep, jitter: fullJitter}
 	clock := func() time.Time { return c.now() }
 	var fetchBearer, fetchSession fetchFunc
 	if cfg.ClientID != "" {

@@ -1,7 +1,6 @@
 package thingspace
 
 import (
-	"context"
 	"errors"
 	"math/rand/v2"
 	"net"
@@ -105,16 +104,4 @@ func retryAfter(value string, now time.Time) (time.Duration, bool) {
 // fullJitter picks a wait uniformly in [0, ceiling].
 func fullJitter(ceiling time.Duration) time.Duration {
 	return rand.N(ceiling + 1)
-}
-
-// sleepContext waits d, or until ctx is done, whichever comes first.
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
