@@ -13,7 +13,7 @@ pinned=v1.8.5
 
 usable() { # usable PATH: true when PATH is a Terraform CLI of version 1.8 or newer
   local version
-  version=$("$1" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9.]*\)".*/\1/p')
+  version=$("$1" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9][0-9.]*\)[^"]*".*/\1/p')
   [ -n "$version" ] || return 1
   local major=${version%%.*} rest=${version#*.}
   local minor=${rest%%.*}
