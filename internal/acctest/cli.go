@@ -13,14 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/localprovider"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/provider"
 )
-
-// modulePath is the main package of the provider binary.
-const modulePath = "github.com/euicc-ops/terraform-provider-thingspace"
-
-// providerSource is the address Terraform configurations use for this provider.
-const providerSource = "registry.terraform.io/euicc-ops/thingspace"
 
 // CLI runs the real Terraform CLI against a provider binary built from this module, as a user
 // does: separate processes, a working directory holding the configuration and the state file.
@@ -46,13 +41,12 @@ func NewCLI(t testing.TB) *CLI {
 		}
 	}
 	plugins := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(plugins, "terraform-provider-thingspace"), modulePath)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the provider: %v\n%s", err, out)
+	binary, err := localprovider.Build(context.Background(), plugins)
+	if err != nil {
+		t.Fatal(err)
 	}
-	rc := filepath.Join(t.TempDir(), "terraform.rc")
-	cliConfig := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n", providerSource, plugins)
-	if err := os.WriteFile(rc, []byte(cliConfig), 0o600); err != nil {
+	rc, err := localprovider.WriteCLIConfig(plugins, binary, true)
+	if err != nil {
 		t.Fatal(err)
 	}
 	env := []string{"TF_CLI_CONFIG_FILE=" + rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0"}
@@ -69,7 +63,7 @@ func NewCLI(t testing.TB) *CLI {
 // block that names this provider's source.
 func (c *CLI) WriteConfig(t testing.TB, hcl string) {
 	t.Helper()
-	required := fmt.Sprintf("terraform {\n  required_providers {\n    thingspace = { source = %q }\n  }\n}\n", providerSource)
+	required := fmt.Sprintf("terraform {\n  required_providers {\n    thingspace = { source = %q }\n  }\n}\n", localprovider.Source)
 	if err := os.WriteFile(filepath.Join(c.Dir, "main.tf"), []byte(required+hcl), 0o600); err != nil {
 		t.Fatal(err)
 	}

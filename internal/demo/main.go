@@ -17,11 +17,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/localprovider"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/simulator"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
@@ -29,10 +29,6 @@ import (
 const (
 	// demoDir holds the Terraform configuration the demo applies.
 	demoDir = "examples/demo"
-	// providerBinary is the provider's executable name, as Terraform looks for it.
-	providerBinary = "terraform-provider-thingspace"
-	// mirrorVersion is the version the freshly built provider has in the local mirror.
-	mirrorVersion = "0.0.1"
 )
 
 func main() {
@@ -122,7 +118,9 @@ func (d *demo) run(ctx context.Context) error {
 	if err := copyDir(filepath.Join(d.root, demoDir), work); err != nil {
 		return err
 	}
-	cliConfig, err := d.writeCLIConfig()
+	// dev_overrides makes every command use the fresh binary; the mirror holding the same
+	// binary lets `terraform init` succeed offline.
+	cliConfig, err := localprovider.WriteCLIConfig(d.tmp, filepath.Join(d.bin, localprovider.Binary), true)
 	if err != nil {
 		return err
 	}
@@ -148,7 +146,7 @@ func (d *demo) run(ctx context.Context) error {
 // build compiles the three programs into the run's bin directory.
 func (d *demo) build(ctx context.Context) error {
 	for _, b := range []struct{ out, pkg string }{
-		{providerBinary, "."},
+		{localprovider.Binary, "."},
 		{"thingspace-relay", "./cmd/thingspace-relay"},
 		{"thingspace-simulator", "./cmd/thingspace-simulator"},
 	} {
@@ -223,37 +221,6 @@ func (d *demo) registerListener(ctx context.Context, simURL, relayURL string) er
 	}
 	step("Registered %s/callbacks as the %s listener of account %s", relayURL, thingspace.ServiceDeviceProfile, simulator.DefaultAccount)
 	return client.Logout(ctx)
-}
-
-// writeCLIConfig points Terraform at the provider just built, so nothing is downloaded and a
-// stray TF_CLI_CONFIG_FILE on the machine does not matter. dev_overrides makes every command use
-// the fresh binary; the filesystem mirror holding the same binary lets `terraform init` succeed
-// offline (with an override alone it would still ask the registry).
-func (d *demo) writeCLIConfig() (string, error) {
-	mirror := filepath.Join(d.tmp, "mirror")
-	platform := runtime.GOOS + "_" + runtime.GOARCH
-	pkg := filepath.Join(mirror, "registry.terraform.io", "euicc-ops", "thingspace", mirrorVersion, platform)
-	if err := os.MkdirAll(pkg, 0o755); err != nil {
-		return "", err
-	}
-	if err := os.Link(filepath.Join(d.bin, providerBinary), filepath.Join(pkg, providerBinary)); err != nil {
-		return "", err
-	}
-	path := filepath.Join(d.tmp, "terraform.rc")
-	config := fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "euicc-ops/thingspace" = %q
-  }
-  filesystem_mirror {
-    path    = %q
-    include = ["euicc-ops/thingspace"]
-  }
-  direct {
-    exclude = ["euicc-ops/thingspace"]
-  }
-}
-`, d.bin, mirror)
-	return path, os.WriteFile(path, []byte(config), 0o600)
 }
 
 // terraformEnv configures the provider entirely through its environment variables, the way a

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/localprovider"
 )
 
 // variant is one way of enabling the devices with Terraform.
@@ -31,9 +32,6 @@ func (v variant) dirName() string {
 var enableScript []byte
 
 const (
-	providerSource  = "euicc-ops/thingspace"
-	providerBinary  = "terraform-provider-thingspace"
-	mirrorVersion   = "0.0.1"
 	resourceAddress = "device" // every variant names its resources <type>.device["<eid>"]
 )
 
@@ -85,7 +83,7 @@ resource "thingspace_euicc_profile_enablement" %q {
   for_each = local.devices
   devices  = [{ eid = each.key, iccid = each.value }]
 }
-`, providerSource, resourceAddress)
+`, localprovider.Source, resourceAddress)
 	case variantScript:
 		return fmt.Sprintf(`resource "terraform_data" %q {
   for_each = local.devices
@@ -104,30 +102,4 @@ resource "thingspace_euicc_profile_enablement" %q {
 }
 `, resourceAddress)
 	}
-}
-
-// writeCLIConfig puts the freshly built provider in a filesystem mirror and writes a CLI
-// configuration that installs it from there, so `terraform init` works offline and the run
-// uses exactly this build, installed the way users install providers (no dev_overrides).
-func writeCLIConfig(dir, providerPath string) (string, error) {
-	mirror := filepath.Join(dir, "mirror")
-	pkg := filepath.Join(mirror, "registry.terraform.io", providerSource, mirrorVersion, runtime.GOOS+"_"+runtime.GOARCH)
-	if err := os.MkdirAll(pkg, 0o755); err != nil {
-		return "", err
-	}
-	if err := os.Link(providerPath, filepath.Join(pkg, providerBinary)); err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, "terraform.rc")
-	config := fmt.Sprintf(`provider_installation {
-  filesystem_mirror {
-    path    = %q
-    include = [%q]
-  }
-  direct {
-    exclude = [%q]
-  }
-}
-`, mirror, providerSource, providerSource)
-	return path, os.WriteFile(path, []byte(config), 0o600)
 }

@@ -27,6 +27,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/localprovider"
 )
 
 type options struct {
@@ -115,14 +117,13 @@ func runBench(ctx context.Context, o options) error {
 
 // prepare builds the provider, writes the CLI configuration and describes the machine.
 func (b *bench) prepare(ctx context.Context, curl string) (*machine, error) {
-	progress("building %s", providerBinary)
-	bin := filepath.Join(b.dir, "bin", providerBinary)
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("go build of the provider (run from the repository root): %w\n%s", err, out)
+	progress("building %s", localprovider.Binary)
+	bin, err := localprovider.Build(ctx, filepath.Join(b.dir, "bin"))
+	if err != nil {
+		return nil, err
 	}
-	var err error
-	if b.cliConfig, err = writeCLIConfig(b.dir, bin); err != nil {
+	// Installed from the mirror by `terraform init`, as users install providers (no dev_overrides).
+	if b.cliConfig, err = localprovider.WriteCLIConfig(b.dir, bin, false); err != nil {
 		return nil, err
 	}
 	return describeMachine(ctx, &terraform{path: b.tfPath}, curl)

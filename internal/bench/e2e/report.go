@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/localprovider"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay"
 )
 
@@ -294,7 +295,7 @@ The relay's own figures (ingest, wake-up, memory) are in the Relay section of th
 Re-run: %s (about 3 minutes), or %s from the repository root; %s for a quicker run, %s to keep the configurations, state and logs.
 `, code("terraform apply -auto-approve"), code("plan"), code("terraform init"), code("terraform_data"), code("receivedAt"),
 		code("TF_LOG_PROVIDER=INFO"), code("relay_received_at"), code("observed_at"), code("date"),
-		code("thingspace_relay_http_requests_total"), code(relay.RouteRequests), code(relay.RouteCallbacks), sampleInterval, quickInterval, quickSampling, code(providerBinary),
+		code("thingspace_relay_http_requests_total"), code(relay.RouteRequests), code(relay.RouteCallbacks), sampleInterval, quickInterval, quickSampling, code(localprovider.Binary),
 		code("sh"), code("curl"), code("sleep"), code("terraform plan -detailed-exitcode"), code("terraform_data"), planRounds,
 		code("internal/bench/e2e/enable.sh"), code("make bench-relay"), code("make bench"),
 		code(`go run ./internal/bench/e2e -terraform "$(command -v terraform)" -out BENCHMARKS.md`),

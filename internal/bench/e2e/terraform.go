@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/localprovider"
 )
 
 // parallelism is Terraform's -parallelism for every apply and plan.
@@ -51,7 +53,7 @@ func (t *terraform) exec(ctx context.Context, extraEnv []string, allowed []int, 
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting terraform %s: %w", args[0], err)
 	}
-	watch := watchMemory(cmd.Process.Pid, providerBinary)
+	watch := watchMemory(cmd.Process.Pid, localprovider.Binary)
 	err := cmd.Wait()
 	r := &run{elapsed: time.Since(start), stdout: stdout.String(), usage: watch.finish()}
 	if cmd.ProcessState != nil {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/localprovider"
 )
 
 // The provider's INFO lines the benchmark measures from, as Terraform writes them to
@@ -16,7 +18,7 @@ import (
 const (
 	logFinalState    = "Device reached a final state"
 	logCreateFinish  = "Create finished"
-	providerLogLabel = "provider." + providerBinary + ": "
+	providerLogLabel = "provider." + localprovider.Binary + ": "
 )
 
 // completion is what the provider's log says about one resource's create.
