@@ -15,8 +15,10 @@ import (
 	"time"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay"
-	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay/relayproc"
-	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay/relaytest"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relayclient"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/testsupport/relayproc"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/testsupport/relaytest"
 )
 
 // relayBin is the relay built once for every test that runs the real binary.
@@ -76,7 +78,7 @@ func TestSIGKILLLosesNoAcknowledgedCallback(t *testing.T) {
 			acked := sendUntilKilled(t, first, 32, 400)
 
 			second := startBinary(t, dsn)
-			client, err := relay.NewClient(relay.ClientConfig{BaseURL: second.URL, Token: testToken})
+			client, err := relayclient.New(relayclient.Config{BaseURL: second.URL, Token: testToken})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -152,7 +154,7 @@ func postOne(client *http.Client, baseURL string, sender, n int) bool {
 }
 
 // readAll returns the `n` field of every callback stored for requestID, failing on a repeat.
-func readAll(t *testing.T, c *relay.Client, requestID string) map[int]bool {
+func readAll(t *testing.T, c *relayclient.Client, requestID string) map[int]bool {
 	t.Helper()
 	seen := map[int]bool{}
 	var after int64
@@ -181,13 +183,13 @@ func readAll(t *testing.T, c *relay.Client, requestID string) map[int]bool {
 func TestSIGTERMShutsDownGracefully(t *testing.T) {
 	t.Parallel()
 	p := startBinary(t, relaytest.SQLiteDSN(t))
-	client, err := relay.NewClient(relay.ClientConfig{BaseURL: p.URL, Token: testToken})
+	client, err := relayclient.New(relayclient.Config{BaseURL: p.URL, Token: testToken})
 	if err != nil {
 		t.Fatal(err)
 	}
 	held := make(chan error, 1)
 	go func() {
-		_, err := client.Fetch(context.Background(), "req-held", 0, relay.MaxWait)
+		_, err := client.Fetch(context.Background(), "req-held", 0, relaywire.MaxWait)
 		held <- err
 	}()
 	waitForWaitingReaders(t, p.URL, 1)

@@ -23,6 +23,9 @@ import (
 	"time"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relayclient"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/testsupport/relaymetrics"
 )
 
 // Relay is a thingspace-relay serving on loopback with an SQLite store in the test's temporary
@@ -124,9 +127,9 @@ func (r *Relay) Start() error {
 }
 
 // Client returns a relay client with the read token and test-sized retry delays.
-func (r *Relay) Client(t testing.TB) *relay.Client {
+func (r *Relay) Client(t testing.TB) *relayclient.Client {
 	t.Helper()
-	c, err := relay.NewClient(relay.ClientConfig{
+	c, err := relayclient.New(relayclient.Config{
 		BaseURL:       r.URL(),
 		Token:         r.ReadToken,
 		RetryMinDelay: relayRetryMinDelay,
@@ -139,24 +142,12 @@ func (r *Relay) Client(t testing.TB) *relay.Client {
 }
 
 // Stored returns every callback the relay holds for a request, oldest first, without waiting.
-func (r *Relay) Stored(requestID string) ([]relay.Callback, error) {
-	client, err := relay.NewClient(relay.ClientConfig{BaseURL: r.URL(), Token: r.ReadToken})
+func (r *Relay) Stored(requestID string) ([]relaywire.Callback, error) {
+	client, err := relayclient.New(relayclient.Config{BaseURL: r.URL(), Token: r.ReadToken})
 	if err != nil {
 		return nil, err
 	}
-	var all []relay.Callback
-	var after int64
-	for {
-		page, err := client.Fetch(context.Background(), requestID, after, 0)
-		if err != nil {
-			return nil, fmt.Errorf("reading request %s from the relay: %w", requestID, err)
-		}
-		if len(page.Callbacks) == 0 || page.Next <= after {
-			return all, nil
-		}
-		all = append(all, page.Callbacks...)
-		after = page.Next
-	}
+	return client.ReadAll(context.Background(), requestID)
 }
 
 // Post delivers a callback as ThingSpace would, echoing the listener credentials, and fails the
@@ -206,7 +197,7 @@ func (r *Relay) Reads(t testing.TB) int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), awaitLimit)
 	defer cancel()
-	answered, err := relay.AnsweredRequests(ctx, http.DefaultClient, r.URL())
+	answered, err := relaymetrics.AnsweredRequests(ctx, http.DefaultClient, r.URL())
 	if err != nil {
 		t.Fatalf("counting the relay's reads: %v", err)
 	}

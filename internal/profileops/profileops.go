@@ -11,9 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
-	"time"
 
-	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
 
@@ -22,10 +21,15 @@ type Sender interface {
 	ProfileAction(ctx context.Context, action thingspace.ProfileAction, req thingspace.ProfileRequest) (string, error)
 }
 
-// Feed serves the callbacks the relay stored for a request. *relay.Client implements it.
+// Feed serves the callbacks the relay stored for a request. *relayclient.Client implements it.
 type Feed interface {
-	Fetch(ctx context.Context, requestID string, after int64, wait time.Duration) (*relay.Page, error)
-	Follow(ctx context.Context, requestID string, after int64, handle func(relay.Callback) (done bool)) (last int64, err error)
+	// Check proves the relay can be read, with bounded retries.
+	Check(ctx context.Context) error
+	// ReadAll returns what is stored now, with bounded retries.
+	ReadAll(ctx context.Context, requestID string) ([]relaywire.Callback, error)
+	// Follow hands each callback to handle, in order, waiting for new ones until handle
+	// returns true, ctx ends or the relay answers with a permanent error.
+	Follow(ctx context.Context, requestID string, after int64, handle func(relaywire.Callback) (done bool)) (last int64, err error)
 }
 
 // Operator sends actions and follows their outcome. It is safe for concurrent use as long as
@@ -57,11 +61,8 @@ type Request struct {
 // ErrRelayUnreadable wraps the error of the relay check Send makes before sending anything.
 var ErrRelayUnreadable = errors.New("the relay cannot be read, so nothing was sent to ThingSpace")
 
-// preflightRequestID is the requestId Send reads to check the relay; no callback carries it.
-const preflightRequestID = "terraform-provider-thingspace-preflight"
-
-// Send checks that the relay can be read (once per Operator), then issues the action exactly once (the client
-// retries only where ThingSpace cannot have acted on it) and returns the requestId every
+// Send checks that the relay can be read (once per Operator), then issues the action exactly
+// once (the client retries only where ThingSpace cannot have acted on it) and returns the requestId every
 // callback of this action will carry.
 //
 // The relay check comes first because an action whose callbacks cannot be read is the worst
@@ -86,7 +87,7 @@ func (o *Operator) checkRelay(ctx context.Context) error {
 	if o.relayReadable.Load() {
 		return nil
 	}
-	if _, err := o.feed.Fetch(ctx, preflightRequestID, 0, 0); err != nil {
+	if err := o.feed.Check(ctx); err != nil {
 		return fmt.Errorf("%w: %w", ErrRelayUnreadable, err)
 	}
 	o.relayReadable.Store(true)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/acctest"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/profileops"
-	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relayclient"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
 
@@ -195,7 +195,7 @@ func TestWaitStopsAtOnceWhenCancelled(t *testing.T) {
 func TestWaitFailsFastOnAWrongRelayToken(t *testing.T) {
 	t.Parallel()
 	r := acctest.StartRelay(t)
-	client, err := relay.NewClient(relay.ClientConfig{BaseURL: r.URL(), Token: "wrong"})
+	client, err := relayclient.New(relayclient.Config{BaseURL: r.URL(), Token: "wrong"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +339,7 @@ func (s *recordingSender) ProfileAction(_ context.Context, a thingspace.ProfileA
 func TestSendRefusesWhenTheRelayCannotBeRead(t *testing.T) {
 	t.Parallel()
 	r := acctest.StartRelay(t)
-	client, err := relay.NewClient(relay.ClientConfig{BaseURL: r.URL(), Token: "wrong"})
+	client, err := relayclient.New(relayclient.Config{BaseURL: r.URL(), Token: "wrong"})
 	if err != nil {
 		t.Fatal(err)
 	}

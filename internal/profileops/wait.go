@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
 
@@ -22,31 +22,19 @@ var ErrNothingStored = errors.New("the relay holds no callback for this requestI
 // When ctx ends first the error wraps ctx.Err(): context.DeadlineExceeded for the create or
 // delete timeout, context.Canceled for an interrupted Terraform run.
 func (o *Operator) Wait(ctx context.Context, requestID string, devices []thingspace.RequestedDevice) (*Report, error) {
-	obs := newObserver(requestID, devices, true)
-	_, err := o.feed.Follow(ctx, requestID, 0, func(c relay.Callback) bool { return obs.observe(ctx, c) })
-	report := obs.report()
-	switch {
-	case err == nil:
-		return report, nil
-	case ctx.Err() != nil:
-		return report, fmt.Errorf("waiting for the callbacks of request %s: %w", requestID, ctx.Err())
-	default:
-		return report, fmt.Errorf("following request %s on the relay: %w", requestID, err)
-	}
+	t := newTracker(requestID, devices)
+	_, err := o.feed.Follow(ctx, requestID, 0, func(c relaywire.Callback) bool { return t.observe(ctx, c) })
+	return t.report(), err
 }
 
 // Refresh returns what the relay holds for the request right now, without waiting and without
 // sending anything to ThingSpace.
 func (o *Operator) Refresh(ctx context.Context, requestID string, devices []thingspace.RequestedDevice) (*Report, error) {
-	stored, err := o.fetchAll(ctx, requestID)
+	stored, err := o.feed.ReadAll(ctx, requestID)
 	if err != nil {
 		return nil, err
 	}
-	obs := newObserver(requestID, devices, false)
-	for _, c := range stored {
-		obs.observe(ctx, c)
-	}
-	return obs.report(), nil
+	return replay(ctx, requestID, devices, stored), nil
 }
 
 // Discovery is a request rebuilt from its callbacks alone, for import.
@@ -62,7 +50,7 @@ type Discovery struct {
 // Discover rebuilds a request from what the relay holds. It returns ErrNothingStored when the
 // relay holds nothing for requestID (wrong id, another relay, or purged after its retention).
 func (o *Operator) Discover(ctx context.Context, requestID string) (*Discovery, error) {
-	stored, err := o.fetchAll(ctx, requestID)
+	stored, err := o.feed.ReadAll(ctx, requestID)
 	if err != nil {
 		return nil, err
 	}
@@ -84,30 +72,17 @@ func (o *Operator) Discover(ctx context.Context, requestID string) (*Discovery, 
 		return nil, fmt.Errorf("the relay holds %d callback(s) for request %s but none names a device by EID", len(stored), requestID)
 	}
 	slices.SortFunc(d.Devices, func(a, b thingspace.RequestedDevice) int { return cmp.Compare(a.EID, b.EID) })
-	obs := newObserver(requestID, d.Devices, false)
-	for _, c := range stored {
-		obs.observe(ctx, c)
-	}
-	d.Report = obs.report()
+	d.Report = replay(ctx, requestID, d.Devices, stored)
 	return d, nil
 }
 
-// fetchAll reads every callback stored for the request, page by page, without waiting.
-func (o *Operator) fetchAll(ctx context.Context, requestID string) ([]relay.Callback, error) {
-	var all []relay.Callback
-	var after int64
-	for {
-		page, err := o.feed.Fetch(ctx, requestID, after, 0)
-		if err != nil {
-			return nil, fmt.Errorf("reading the callbacks of request %s from the relay: %w", requestID, err)
-		}
-		// A page that does not advance would loop forever; treat it as the end.
-		if len(page.Callbacks) == 0 || page.Next <= after {
-			return all, nil
-		}
-		all = append(all, page.Callbacks...)
-		after = page.Next
+// replay runs stored callbacks through a tracker.
+func replay(ctx context.Context, requestID string, devices []thingspace.RequestedDevice, stored []relaywire.Callback) *Report {
+	t := newTracker(requestID, devices)
+	for _, c := range stored {
+		t.observe(ctx, c)
 	}
+	return t.report()
 }
 
 // addDevice adds the device a callback answers for, merging identifiers seen in other callbacks

@@ -248,7 +248,6 @@ func (r *enablementResource) Create(ctx context.Context, req resource.CreateRequ
 	report, waitErr := r.wait(ctx, operator, requestID, devices, timeout)
 	resp.Diagnostics.Append(plan.applyReport(ctx, report)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	logCreateFinished(ctx, requestID, devices, report)
 	resp.Diagnostics.Append(waitOutcome(phaseCreate, requestID, timeout, report, waitErr)...)
 }
 
@@ -449,19 +448,4 @@ func sameDevices(a, b []deviceModel) bool {
 		count[d]--
 	}
 	return true
-}
-
-// logCreateFinished writes the INFO line the end-to-end benchmark measures to: the requestId,
-// every EID and the moment Create returns.
-func logCreateFinished(ctx context.Context, requestID string, devices []thingspace.RequestedDevice, report *profileops.Report) {
-	eids := make([]string, 0, len(devices))
-	for _, d := range devices {
-		eids = append(eids, d.EID)
-	}
-	tflog.Info(ctx, "Create finished", map[string]any{
-		profileops.FieldRequestID:  requestID,
-		"eids":                     eids,
-		"status":                   string(report.Status),
-		profileops.FieldObservedAt: time.Now().UTC().Format(time.RFC3339Nano),
-	})
 }

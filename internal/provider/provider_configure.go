@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/profileops"
-	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relayclient"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/validators"
 )
@@ -197,7 +197,7 @@ func (p *thingspaceProvider) connect(cfg providerConfig, ua string) (*profileops
 		diags.AddError("Invalid ThingSpace configuration", err.Error())
 		return nil, nil, diags
 	}
-	relayClient, err := relay.NewClient(relay.ClientConfig{
+	relayClient, err := relayclient.New(relayclient.Config{
 		BaseURL:       cfg.relayURL.value,
 		Token:         cfg.relayToken.value,
 		HTTPClient:    p.options.HTTPClient,
@@ -205,6 +205,7 @@ func (p *thingspaceProvider) connect(cfg providerConfig, ua string) (*profileops
 		PollWait:      p.options.RelayPollWait,
 		RetryMinDelay: p.options.RelayRetryMinDelay,
 		RetryMaxDelay: p.options.RelayRetryMaxDelay,
+		OnOutage:      profileops.LogRelayOutage,
 	})
 	if err != nil {
 		diags.AddError("Invalid relay configuration", fmt.Sprintf("%s (check relay_url / %s and relay_token / %s).",

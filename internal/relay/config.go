@@ -14,10 +14,6 @@ const (
 	DefaultRetention     = 720 * time.Hour
 	DefaultMaxBodyBytes  = 1 << 20
 	DefaultPurgeInterval = time.Hour
-
-	// MaxWait is the longest a reader may ask a long-poll to be held open. It stays below
-	// every sensible proxy idle timeout and below the server's WriteTimeout.
-	MaxWait = 60 * time.Second
 )
 
 // Config configures a relay server. Its fields mirror the thingspace-relay flags.

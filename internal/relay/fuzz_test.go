@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
 )
 
 // FuzzIngest throws arbitrary bodies at POST /callbacks. Whatever arrives, the relay answers
@@ -41,7 +43,7 @@ func FuzzIngest(f *testing.F) {
 			return
 		}
 		var stored ingestResponse
-		if err := json.Unmarshal(answer, &stored); err != nil || stored.Seq <= 0 || !ValidRequestID(stored.RequestID) {
+		if err := json.Unmarshal(answer, &stored); err != nil || stored.Seq <= 0 || relaywire.CheckRequestID(stored.RequestID) != nil {
 			t.Fatalf("200 answer %s does not name a valid request and sequence number", answer)
 		}
 		checkStoredCopy(t, store, stored)

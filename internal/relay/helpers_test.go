@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay/relaytest"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relayclient"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/testsupport/relaytest"
 )
 
 // Credentials every test relay is configured with.
@@ -61,13 +63,13 @@ func startRelay(t *testing.T, storeDSN string, adjust ...func(*Config)) *Running
 	return r
 }
 
-func testClient(t *testing.T, baseURL string, adjust ...func(*ClientConfig)) *Client {
+func testClient(t *testing.T, baseURL string, adjust ...func(*relayclient.Config)) *relayclient.Client {
 	t.Helper()
-	cfg := ClientConfig{BaseURL: baseURL, Token: testToken, RetryMinDelay: time.Millisecond, RetryMaxDelay: 5 * time.Millisecond}
+	cfg := relayclient.Config{BaseURL: baseURL, Token: testToken, RetryMinDelay: time.Millisecond, RetryMaxDelay: 5 * time.Millisecond}
 	for _, f := range adjust {
 		f(&cfg)
 	}
-	c, err := NewClient(cfg)
+	c, err := relayclient.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,15 +205,15 @@ func containsAny(s string, subs ...string) bool {
 
 // longPollThenPost holds a long-poll for requestID on the relay at readURL, posts a callback for
 // it to the relay at postURL once the poll is held, and returns what the poll answered.
-func longPollThenPost(t *testing.T, readURL, postURL, requestID string) *Page {
+func longPollThenPost(t *testing.T, readURL, postURL, requestID string) *relaywire.Page {
 	t.Helper()
 	type answer struct {
-		page *Page
+		page *relaywire.Page
 		err  error
 	}
 	got := make(chan answer, 1)
 	go func() {
-		page, err := testClient(t, readURL).Fetch(context.Background(), requestID, 0, MaxWait)
+		page, err := testClient(t, readURL).Fetch(context.Background(), requestID, 0, relaywire.MaxWait)
 		got <- answer{page, err}
 	}()
 	waitForReader(t, readURL)

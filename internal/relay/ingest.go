@@ -9,10 +9,11 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
 )
 
 // Fields of a callback body the relay reads. Everything else is stored as received.
@@ -22,16 +23,6 @@ const (
 	fieldPassword      = "password"
 	fieldCallbackCount = "callbackCount"
 )
-
-// requestIDPattern is the set of request ids the relay accepts. ThingSpace's are UUIDs; the
-// charset is kept narrow so an id is always safe in a URL path, a log line and a SQL parameter,
-// and never "." or "..".
-var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
-
-// ValidRequestID reports whether id is a request id the relay stores and serves.
-func ValidRequestID(id string) bool { return requestIDPattern.MatchString(id) }
-
-const requestIDRule = "letters, digits and . _ : - only, starting with a letter or digit, at most 128 characters"
 
 // ingestResponse is what a stored callback is answered with. ThingSpace only looks at the status.
 type ingestResponse struct {
@@ -173,13 +164,10 @@ func stringField(fields map[string]json.RawMessage, name string) string {
 }
 
 func (in incoming) validate() error {
-	switch {
-	case !in.requestIDPresent:
+	if !in.requestIDPresent {
 		return errors.New(`the body has no "requestId" string`)
-	case !ValidRequestID(in.message.RequestID):
-		return fmt.Errorf("requestId is not acceptable: %s", requestIDRule)
 	}
-	return nil
+	return relaywire.CheckRequestID(in.message.RequestID)
 }
 
 // canonicalJSON encodes already-validated fields with sorted keys, no HTML escaping and no

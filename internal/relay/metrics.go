@@ -12,6 +12,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
+// Route labels of the requests metric (thingspace_relay_http_requests_total).
+const (
+	RouteCallbacks = "callbacks" // POST /callbacks: ThingSpace delivering a callback
+	RouteRequests  = "requests"  // GET /v1/requests/{requestId}: a reader (the provider)
+)
+
 // metrics live on a registry of their own, so several servers (tests, replicas in one process)
 // never collide on the global one.
 type metrics struct {

@@ -24,6 +24,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relayclient"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
 )
 
 func TestHealthzFollowsTheStore(t *testing.T) {
@@ -71,13 +74,6 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 			t.Errorf("%s = %q, want %s", sample, got, want)
 		}
 	}
-	answered, err := AnsweredRequests(context.Background(), http.DefaultClient, r.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if answered[RouteCallbacks] != 2 || answered[RouteRequests] != 2 {
-		t.Errorf("AnsweredRequests = %v, want 2 callbacks and 2 reads (every status code counts)", answered)
-	}
 }
 
 func TestRetentionPurgeDeletesOldCallbacks(t *testing.T) {
@@ -104,7 +100,7 @@ func TestRetentionPurgeDeletesOldCallbacks(t *testing.T) {
 		if n, err := store.Purge(ctx, time.Now().Add(time.Second)); err != nil || n != 2 {
 			t.Fatalf("purge with a future cutoff deleted %d (%v), want 2", n, err)
 		}
-		left, err := store.List(ctx, "req-old", 0, pageLimit)
+		left, err := store.List(ctx, "req-old", 0, relaywire.PageLimit)
 		if err != nil || len(left) != 0 {
 			t.Fatalf("after purge List = %v, %v; want nothing", left, err)
 		}
@@ -141,7 +137,7 @@ func TestServesTLS(t *testing.T) {
 		t.Fatalf("URL = %s, want https", r.URL())
 	}
 	httpClient := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	c := testClient(t, r.URL(), func(cfg *ClientConfig) { cfg.HTTPClient = httpClient })
+	c := testClient(t, r.URL(), func(cfg *relayclient.Config) { cfg.HTTPClient = httpClient })
 	if _, err := c.Fetch(context.Background(), "req-tls", 0, 0); err != nil {
 		t.Fatalf("Fetch over TLS: %v", err)
 	}
@@ -150,7 +146,7 @@ func TestServesTLS(t *testing.T) {
 		t.Fatalf("long-poll over TLS = %+v, %v; want an empty page when the wait ends", page, err)
 	}
 	// A plain-HTTP client is refused by the TLS listener.
-	if _, err := testClient(t, strings.Replace(r.URL(), "https", "http", 1), func(cfg *ClientConfig) { cfg.MaxConsecutiveErrors = 1 }).Fetch(context.Background(), "req-tls", 0, 0); err == nil {
+	if _, err := testClient(t, strings.Replace(r.URL(), "https", "http", 1), func(cfg *relayclient.Config) { cfg.ReadAttempts = 1 }).Fetch(context.Background(), "req-tls", 0, 0); err == nil {
 		t.Error("plain HTTP to the TLS port succeeded")
 	}
 }
@@ -305,11 +301,11 @@ func TestLongPollOverHTTP2(t *testing.T) {
 		}
 		return resp, err
 	})}
-	c := testClient(t, r.URL(), func(cfg *ClientConfig) { cfg.HTTPClient = httpClient })
+	c := testClient(t, r.URL(), func(cfg *relayclient.Config) { cfg.HTTPClient = httpClient })
 
 	woken := make(chan error, 1)
 	go func() {
-		page, err := c.Fetch(context.Background(), "req-h2", 0, MaxWait)
+		page, err := c.Fetch(context.Background(), "req-h2", 0, relaywire.MaxWait)
 		if err == nil && len(page.Callbacks) != 1 {
 			err = fmt.Errorf("page %+v, want the callback", page)
 		}
@@ -326,7 +322,7 @@ func TestLongPollOverHTTP2(t *testing.T) {
 
 	held := make(chan error, 1)
 	go func() {
-		_, err := c.Fetch(context.Background(), "req-h2-held", 0, MaxWait)
+		_, err := c.Fetch(context.Background(), "req-h2-held", 0, relaywire.MaxWait)
 		held <- err
 	}()
 	waitForReader(t, r.URL())

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
 )
 
 // Parking a long-poll.
@@ -118,7 +120,7 @@ func (p *parkedPoll) check() {
 }
 
 // answer writes the HTTP answer on the parked connection and forgets the poll.
-func (p *parkedPoll) answer(callbacks []Callback, err error) {
+func (p *parkedPoll) answer(callbacks []relaywire.Callback, err error) {
 	s := p.s
 	defer s.parkWG.Done()
 	p.stopWatch()

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/clock"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
 )
 
 // postgresStore keeps callbacks in PostgreSQL, the system of record when several relay
@@ -198,7 +199,7 @@ func (s *postgresStore) readAppendResults(results pgx.BatchResults, msgs []Messa
 	defer results.Close()
 	out := make([]Stored, len(msgs))
 	for _, i := range order {
-		cb := Callback{Payload: msgs[i].Payload}
+		cb := relaywire.Callback{Payload: msgs[i].Payload}
 		err := results.QueryRow().Scan(&cb.Seq, &cb.ReceivedAt)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
@@ -218,7 +219,7 @@ func (s *postgresStore) readAppendResults(results pgx.BatchResults, msgs []Messa
 
 // original looks up the stored copy of a duplicate.
 func (s *postgresStore) original(ctx context.Context, tx pgx.Tx, m Message) (Stored, error) {
-	out := Stored{Duplicate: true, Callback: Callback{Payload: m.Payload}}
+	out := Stored{Duplicate: true, Callback: relaywire.Callback{Payload: m.Payload}}
 	err := tx.QueryRow(ctx, `SELECT seq, received_at FROM relay_callbacks WHERE request_id = $1 AND dedup = $2`,
 		m.RequestID, m.DedupKey[:]).Scan(&out.Seq, &out.ReceivedAt)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) { // ErrNoRows: purged meanwhile; still a duplicate
@@ -228,15 +229,15 @@ func (s *postgresStore) original(ctx context.Context, tx pgx.Tx, m Message) (Sto
 	return out, nil
 }
 
-func (s *postgresStore) List(ctx context.Context, requestID string, after int64, limit int) ([]Callback, error) {
+func (s *postgresStore) List(ctx context.Context, requestID string, after int64, limit int) ([]relaywire.Callback, error) {
 	rows, err := s.pool.Query(ctx, `SELECT seq, received_at, payload::text FROM relay_callbacks
 		WHERE request_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, requestID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("postgres list: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Callback, error) {
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (relaywire.Callback, error) {
 		var (
-			cb      Callback
+			cb      relaywire.Callback
 			payload string
 		)
 		err := row.Scan(&cb.Seq, &cb.ReceivedAt, &payload)

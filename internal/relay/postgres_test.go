@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -187,7 +188,7 @@ func TestPostgresListenReconnectWakesEveryone(t *testing.T) {
 		t.Fatal(err)
 	}
 	awaitWake(t, wake, "the notification from the other replica")
-	if cbs, err := b.List(ctx, "req-reconnect", 0, pageLimit); err != nil || len(cbs) != 1 {
+	if cbs, err := b.List(ctx, "req-reconnect", 0, relaywire.PageLimit); err != nil || len(cbs) != 1 {
 		t.Fatalf("List on B = %v, %v", cbs, err)
 	}
 }

@@ -8,12 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// Query parameters of GET /v1/requests/{requestId}.
-const (
-	paramAfter = "after"
-	paramWait  = "wait"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
 )
 
 // readQuery is a validated read request.
@@ -49,16 +45,16 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) {
 
 // pageAnswer is the status and JSON body answering q with callbacks (or the error that
 // prevented reading them).
-func (s *Server) pageAnswer(q readQuery, callbacks []Callback, err error) (int, []byte) {
+func (s *Server) pageAnswer(q readQuery, callbacks []relaywire.Callback, err error) (int, []byte) {
 	if err != nil {
 		s.log.Error("read failed", "request_id", q.requestID, "error", err)
-		return http.StatusServiceUnavailable, encodeJSON(errorBody{Error: "the store could not be read; retry later"})
+		return http.StatusServiceUnavailable, encodeJSON(relaywire.ErrorBody{Error: "the store could not be read; retry later"})
 	}
-	page := Page{RequestID: q.requestID, Callbacks: callbacks, Next: q.after}
+	page := relaywire.Page{RequestID: q.requestID, Callbacks: callbacks, Next: q.after}
 	if n := len(callbacks); n > 0 {
 		page.Next = callbacks[n-1].Seq
 	} else {
-		page.Callbacks = []Callback{}
+		page.Callbacks = []relaywire.Callback{}
 	}
 	return http.StatusOK, encodeJSON(page)
 }
@@ -78,25 +74,25 @@ func (s *Server) readAuthorized(r *http.Request) bool {
 // wrong with anything else.
 func parseReadQuery(requestID string, values url.Values) (readQuery, error) {
 	q := readQuery{requestID: requestID}
-	if !ValidRequestID(requestID) {
-		return q, fmt.Errorf("request id is not acceptable: %s", requestIDRule)
+	if err := relaywire.CheckRequestID(requestID); err != nil {
+		return q, err
 	}
 	for name, vals := range values {
-		if name != paramAfter && name != paramWait {
-			return q, fmt.Errorf("unknown query parameter %q: only %q and %q are accepted", name, paramAfter, paramWait)
+		if name != relaywire.ParamAfter && name != relaywire.ParamWait {
+			return q, fmt.Errorf("unknown query parameter %q: only %q and %q are accepted", name, relaywire.ParamAfter, relaywire.ParamWait)
 		}
 		if len(vals) > 1 {
 			return q, fmt.Errorf("query parameter %q is given %d times; give it once", name, len(vals))
 		}
 	}
 	var err error
-	if values.Has(paramAfter) {
-		if q.after, err = parseAfter(values.Get(paramAfter)); err != nil {
+	if values.Has(relaywire.ParamAfter) {
+		if q.after, err = parseAfter(values.Get(relaywire.ParamAfter)); err != nil {
 			return q, err
 		}
 	}
-	if values.Has(paramWait) {
-		if q.wait, err = parseWait(values.Get(paramWait)); err != nil {
+	if values.Has(relaywire.ParamWait) {
+		if q.wait, err = parseWait(values.Get(relaywire.ParamWait)); err != nil {
 			return q, err
 		}
 	}
@@ -104,7 +100,7 @@ func parseReadQuery(requestID string, values url.Values) (readQuery, error) {
 }
 
 func parseAfter(s string) (int64, error) {
-	bad := fmt.Errorf("after must be a non-negative integer sequence number (the previous answer's next), not %q", truncate(s, 40))
+	bad := fmt.Errorf("after must be a non-negative integer sequence number (the previous answer's next), not %q", relaywire.Truncate(s, 40))
 	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
 		return 0, bad
 	}
@@ -117,24 +113,17 @@ func parseAfter(s string) (int64, error) {
 
 func parseWait(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 || d > MaxWait {
-		return 0, fmt.Errorf("wait must be a duration such as 25s, between 0s and %.0fs, not %q", MaxWait.Seconds(), truncate(s, 40))
+	if err != nil || d < 0 || d > relaywire.MaxWait {
+		return 0, fmt.Errorf("wait must be a duration such as 25s, between 0s and %.0fs, not %q", relaywire.MaxWait.Seconds(), relaywire.Truncate(s, 40))
 	}
 	return d, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
 }
 
 // longPoll returns the callbacks after q.after, waiting up to q.wait for the first one, in the
 // handler's goroutine (for HTTP/2, where a connection cannot be taken over). It watches before
 // querying, so a callback committed between the query and the wait still wakes it; and every
 // wake-up is followed by a fresh query, so a spurious or lost one changes nothing.
-func (s *Server) longPoll(ctx context.Context, q readQuery) ([]Callback, error) {
+func (s *Server) longPoll(ctx context.Context, q readQuery) ([]relaywire.Callback, error) {
 	var wake <-chan struct{}
 	if q.wait > 0 {
 		var notify func()
@@ -166,8 +155,8 @@ func (s *Server) longPoll(ctx context.Context, q readQuery) ([]Callback, error) 
 	}
 }
 
-func (s *Server) list(ctx context.Context, q readQuery) ([]Callback, error) {
+func (s *Server) list(ctx context.Context, q readQuery) ([]relaywire.Callback, error) {
 	start := time.Now()
 	defer s.metrics.observeStore("list", start)
-	return s.store.List(ctx, q.requestID, q.after, pageLimit)
+	return s.store.List(ctx, q.requestID, q.after, relaywire.PageLimit)
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
 )
 
 func forEachStore(t *testing.T, test func(t *testing.T, dsn string)) {
@@ -182,7 +184,7 @@ func TestShutdownAnswersHeldLongPolls(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := testClient(t, r.URL()).Fetch(context.Background(), "req-held", 0, MaxWait)
+		_, err := testClient(t, r.URL()).Fetch(context.Background(), "req-held", 0, relaywire.MaxWait)
 		done <- err
 	}()
 	waitForReader(t, r.URL())

@@ -15,14 +15,16 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
 )
 
-// Timeouts against slow or idle clients. A long-poll holds a response for up to MaxWait, so the
+// Timeouts against slow or idle clients. A long-poll holds a response for up to relaywire.MaxWait, so the
 // write timeout must stay above it.
 const (
 	readHeaderTimeout = 10 * time.Second
 	readTimeout       = 30 * time.Second
-	writeTimeout      = MaxWait + 15*time.Second
+	writeTimeout      = relaywire.MaxWait + 15*time.Second
 	idleTimeout       = 120 * time.Second
 	maxHeaderBytes    = 32 << 10
 	healthTimeout     = 2 * time.Second
@@ -222,12 +224,8 @@ func equalSecret(presented string, want [32]byte) bool {
 	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
 }
 
-type errorBody struct {
-	Error string `json:"error"`
-}
-
 func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, errorBody{Error: msg})
+	writeJSON(w, status, relaywire.ErrorBody{Error: msg})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

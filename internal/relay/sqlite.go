@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 )
 
@@ -204,7 +205,7 @@ func (s *sqliteStore) appendOne(ctx context.Context, tx *sql.Tx, m Message) (Sto
 	if _, err := tx.StmtContext(ctx, s.stmts.bumpSeq).ExecContext(ctx, m.RequestID, seq, now.UnixMicro()); err != nil {
 		return Stored{}, fmt.Errorf("sqlite sequence: %w", err)
 	}
-	return Stored{Callback: Callback{Seq: seq, ReceivedAt: now, Payload: m.Payload}}, nil
+	return Stored{Callback: relaywire.Callback{Seq: seq, ReceivedAt: now, Payload: m.Payload}}, nil
 }
 
 // original looks up the stored copy of a duplicate.
@@ -214,19 +215,19 @@ func (s *sqliteStore) original(ctx context.Context, tx *sql.Tx, m Message) (Stor
 	if err != nil {
 		return Stored{}, fmt.Errorf("sqlite duplicate lookup: %w", err)
 	}
-	return Stored{Callback: Callback{Seq: seq, ReceivedAt: time.UnixMicro(receivedUS).UTC(), Payload: m.Payload}, Duplicate: true}, nil
+	return Stored{Callback: relaywire.Callback{Seq: seq, ReceivedAt: time.UnixMicro(receivedUS).UTC(), Payload: m.Payload}, Duplicate: true}, nil
 }
 
-func (s *sqliteStore) List(ctx context.Context, requestID string, after int64, limit int) ([]Callback, error) {
+func (s *sqliteStore) List(ctx context.Context, requestID string, after int64, limit int) ([]relaywire.Callback, error) {
 	rows, err := s.list.QueryContext(ctx, requestID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite list: %w", err)
 	}
 	defer rows.Close()
-	var out []Callback
+	var out []relaywire.Callback
 	for rows.Next() {
 		var (
-			cb         Callback
+			cb         relaywire.Callback
 			receivedUS int64
 			payload    string
 		)

@@ -7,27 +7,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
 )
-
-// Callback is one stored callback as readers see it.
-type Callback struct {
-	// Seq orders the callbacks of one request: strictly increasing in commit order, so a reader
-	// that resumes after the highest Seq it saw can never miss one. Gaps are possible.
-	Seq int64 `json:"seq"`
-	// ReceivedAt is when the callback was stored (microsecond precision).
-	ReceivedAt time.Time `json:"receivedAt"`
-	// Payload is the callback body without the echoed listener credentials.
-	Payload json.RawMessage `json:"payload"`
-}
-
-// Page is the answer to one read: the callbacks after a sequence number, oldest first.
-type Page struct {
-	RequestID string     `json:"requestId"`
-	Callbacks []Callback `json:"callbacks"`
-	// Next is the highest Seq returned, or the reader's `after` when none was: pass it back as
-	// `after` to continue.
-	Next int64 `json:"next"`
-}
 
 // Message is a validated callback ready to store.
 type Message struct {
@@ -41,7 +23,7 @@ type Message struct {
 
 // Stored reports what Append did.
 type Stored struct {
-	Callback
+	relaywire.Callback
 	// Duplicate is true when the same message was already stored; Callback is then the
 	// original.
 	Duplicate bool
@@ -53,7 +35,7 @@ type Store interface {
 	// durable.
 	Append(ctx context.Context, m Message) (Stored, error)
 	// List returns up to limit callbacks of requestID with Seq > after, oldest first.
-	List(ctx context.Context, requestID string, after int64, limit int) ([]Callback, error)
+	List(ctx context.Context, requestID string, after int64, limit int) ([]relaywire.Callback, error)
 	// Watch calls wake whenever requestID may have new callbacks, until stop is called. wake
 	// must return at once. A wake-up is only a hint: callers re-query.
 	Watch(requestID string, wake func()) (stop func())
@@ -95,7 +77,3 @@ func redactDSN(dsn string) string {
 	}
 	return scheme + "://" + rest
 }
-
-// pageLimit bounds one read, so a request with a pathological number of callbacks cannot make
-// one answer huge; the reader simply continues from Next.
-const pageLimit = 500

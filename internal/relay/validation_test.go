@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
 )
 
 // assertJSONError checks that a refusal says what is wrong in a JSON body, without secrets.
 func assertJSONError(t *testing.T, body []byte, wantText string) {
 	t.Helper()
-	var e errorBody
+	var e relaywire.ErrorBody
 	if err := json.Unmarshal(body, &e); err != nil || e.Error == "" {
 		t.Fatalf("error body %q is not {\"error\": ...}", body)
 	}
@@ -105,11 +107,11 @@ func TestReadRefusesBadParameters(t *testing.T) {
 	t.Parallel()
 	r := startRelay(t, testStoreDSN(t, "sqlite"))
 	cases := []struct{ name, path, wantText string }{
-		{"encoded slash in id", "/v1/requests/a%2Fb", "request id"},
-		{"encoded dots in id", "/v1/requests/%2E%2E", "request id"},
-		{"NUL in id", "/v1/requests/a%00b", "request id"},
-		{"space in id", "/v1/requests/a%20b", "request id"},
-		{"overlong id", "/v1/requests/" + strings.Repeat("x", 129), "request id"},
+		{"encoded slash in id", "/v1/requests/a%2Fb", "requestId"},
+		{"encoded dots in id", "/v1/requests/%2E%2E", "requestId"},
+		{"NUL in id", "/v1/requests/a%00b", "requestId"},
+		{"space in id", "/v1/requests/a%20b", "requestId"},
+		{"overlong id", "/v1/requests/" + strings.Repeat("x", 129), "requestId"},
 		{"negative after", "/v1/requests/r?after=-1", "non-negative integer"},
 		{"signed after", "/v1/requests/r?after=+1", "non-negative integer"},
 		{"empty after", "/v1/requests/r?after=", "non-negative integer"},

@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relayclient"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/simulator"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/testsupport/relaymetrics"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
 
@@ -116,7 +118,7 @@ func (s *stack) counts(ctx context.Context) (counts, error) {
 			c.Other++
 		}
 	}
-	answered, err := relay.AnsweredRequests(ctx, s.http, s.relay.URL())
+	answered, err := relaymetrics.AnsweredRequests(ctx, s.http, s.relay.URL())
 	c.RelayReads, c.RelayCallbacks = answered[relay.RouteRequests], answered[relay.RouteCallbacks]
 	return c, err
 }
@@ -125,7 +127,7 @@ func (s *stack) counts(ctx context.Context) (counts, error) {
 // shell script, which (unlike the provider) does not log it. Call it after the counts are taken:
 // these reads are the benchmark's, not the script's.
 func (s *stack) finalReceivedAt(ctx context.Context, requestIDs []string) (map[string]time.Time, error) {
-	client, err := relay.NewClient(relay.ClientConfig{BaseURL: s.relay.URL(), Token: s.readToken})
+	client, err := relayclient.New(relayclient.Config{BaseURL: s.relay.URL(), Token: s.readToken})
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay/relayproc"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/testsupport/relayproc"
 )
 
 // options are the benchmark's settings.

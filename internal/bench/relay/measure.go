@@ -15,8 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay"
-	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay/relayproc"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relayclient"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/testsupport/relayproc"
 )
 
 type ingestResult struct {
@@ -129,7 +129,7 @@ const wakeBatch = 25
 // measureWake measures, for held long-polls, the time from a callback's storage (its
 // receivedAt, taken just before the commit) to the reader having the answer in hand.
 func measureWake(p *relayproc.Process, samples int) (wakeResult, error) {
-	client, err := relay.NewClient(relay.ClientConfig{BaseURL: p.URL, Token: benchToken})
+	client, err := relayclient.New(relayclient.Config{BaseURL: p.URL, Token: benchToken})
 	if err != nil {
 		return wakeResult{}, err
 	}
@@ -147,7 +147,7 @@ func measureWake(p *relayproc.Process, samples int) (wakeResult, error) {
 	return r, nil
 }
 
-func wakeOneBatch(p *relayproc.Process, client *relay.Client, sender *http.Client, batch int) ([]time.Duration, error) {
+func wakeOneBatch(p *relayproc.Process, client *relayclient.Client, sender *http.Client, batch int) ([]time.Duration, error) {
 	type answer struct {
 		latency time.Duration
 		err     error

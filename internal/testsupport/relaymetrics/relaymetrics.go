@@ -1,4 +1,6 @@
-package relay
+// Package relaymetrics reads a running relay's /metrics for tests and benchmarks, which count
+// the provider's reads and ThingSpace's deliveries from the relay's own figures.
+package relaymetrics
 
 import (
 	"context"
@@ -8,12 +10,6 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
-)
-
-// Route labels of the requests metric (thingspace_relay_http_requests_total).
-const (
-	RouteCallbacks = "callbacks" // POST /callbacks: ThingSpace delivering a callback
-	RouteRequests  = "requests"  // GET /v1/requests/{requestId}: a reader (the provider)
 )
 
 // requestsMetric counts HTTP answers by route and status code.
