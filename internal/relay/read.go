@@ -168,6 +168,7 @@ func (s *Server) longPoll(ctx context.Context, q readQuery) ([]Callback, error) 
 
 func (s *Server) list(ctx context.Context, q readQuery) ([]Callback, error) {
 	start := time.Now()
-	defer s.metrics.observeStore("list", start)
-	return s.store.List(ctx, q.requestID, q.after, pageLimit)
+	callbacks, err := s.store.List(ctx, q.requestID, q.after, pageLimit)
+	s.metrics.observeStore("list", start, err)
+	return callbacks, err
 }
