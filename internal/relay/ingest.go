@@ -68,7 +68,7 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 func (s *Server) storeAndAnswer(w http.ResponseWriter, r *http.Request, m Message) {
 	start := time.Now()
 	stored, err := s.store.Append(r.Context(), m)
-	s.metrics.observeStore("append", start)
+	s.metrics.observeStore("append", start, err)
 	if err != nil {
 		s.log.Error("callback not stored; the sender will retry", "request_id", m.RequestID, "error", err)
 		writeError(w, http.StatusServiceUnavailable, "the callback could not be stored; retry later")

@@ -2,6 +2,8 @@ package relay
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"net"
 	"net/http"
 	"strconv"
@@ -27,11 +29,17 @@ type metrics struct {
 	authFailures   *prometheus.CounterVec
 	waitingReaders prometheus.Gauge
 	storeSeconds   *prometheus.HistogramVec
+	storeErrors    *prometheus.CounterVec
+	storeUp        prometheus.GaugeFunc
 	requests       *prometheus.CounterVec
 	purged         prometheus.Counter
 }
 
-func newMetrics() *metrics {
+// Store operations, the op label of the store metrics.
+var storeOps = []string{"append", "list", "ping", "purge"}
+
+// newMetrics builds the relay's metrics; store is pinged at each scrape for store_up.
+func newMetrics(store Store) *metrics {
 	const ns = "thingspace_relay"
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
@@ -46,15 +54,32 @@ func newMetrics() *metrics {
 		storeSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns,
 			Name: "store_duration_seconds", Help: "Store operation latency, by operation.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}, []string{"op"}),
+		storeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns,
+			Name: "store_errors_total", Help: "Store operations that failed, by operation."}, []string{"op"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns,
 			Name: "http_requests_total", Help: "HTTP requests answered, by route and status code."}, []string{"route", "code"}),
 		purged: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns,
 			Name: "callbacks_purged_total", Help: "Callbacks deleted by the retention purge."}),
 	}
+	// Pinged at scrape time rather than by /healthz, so the value is fresh even where nothing
+	// calls /healthz (a single relay without a load balancer).
+	m.storeUp = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns,
+		Name: "store_up", Help: "1 when the store answered a ping during this scrape, 0 when it did not."},
+		func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), healthTimeout)
+			defer cancel()
+			if m.pingStore(ctx, store) != nil {
+				return 0
+			}
+			return 1
+		})
 	m.registry.MustRegister(m.stored, m.duplicates, m.authFailures, m.waitingReaders, m.storeSeconds,
-		m.requests, m.purged, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		m.storeErrors, m.storeUp, m.requests, m.purged, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, endpoint := range []string{endpointIngest, endpointRead} {
 		m.authFailures.WithLabelValues(endpoint) // export zeros, so alerts can use rate() from the start
+	}
+	for _, op := range storeOps {
+		m.storeErrors.WithLabelValues(op) // likewise: increase() misses a series that starts at 1
 	}
 	return m
 }
@@ -69,9 +94,21 @@ func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
 }
 
-// observeStore records how long a store operation took since start.
-func (m *metrics) observeStore(op string, start time.Time) {
+// observeStore records how long a store operation took since start, and counts it as failed
+// when err is the store's fault: a caller that went away (a closed connection, shutdown) is not.
+func (m *metrics) observeStore(op string, start time.Time, err error) {
 	m.storeSeconds.WithLabelValues(op).Observe(time.Since(start).Seconds())
+	if err != nil && !errors.Is(err, context.Canceled) {
+		m.storeErrors.WithLabelValues(op).Inc()
+	}
+}
+
+// pingStore asks the store whether it answers, recording the ping like any store operation.
+func (m *metrics) pingStore(ctx context.Context, store Store) error {
+	start := time.Now()
+	err := store.Ping(ctx)
+	m.observeStore("ping", start, err)
+	return err
 }
 
 // countRequests wraps a route's handler to count its answers by status code.

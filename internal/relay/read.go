@@ -157,6 +157,7 @@ func (s *Server) longPoll(ctx context.Context, q readQuery) ([]relaywire.Callbac
 
 func (s *Server) list(ctx context.Context, q readQuery) ([]relaywire.Callback, error) {
 	start := time.Now()
-	defer s.metrics.observeStore("list", start)
-	return s.store.List(ctx, q.requestID, q.after, relaywire.PageLimit)
+	callbacks, err := s.store.List(ctx, q.requestID, q.after, relaywire.PageLimit)
+	s.metrics.observeStore("list", start, err)
+	return callbacks, err
 }

@@ -68,7 +68,7 @@ func NewServer(cfg Config, store Store) (*Server, error) {
 		cfg:               cfg,
 		store:             store,
 		log:               cfg.Logger,
-		metrics:           newMetrics(),
+		metrics:           newMetrics(store),
 		callbackUser:      sha256.Sum256([]byte(cfg.CallbackUsername)),
 		callbackPass:      sha256.Sum256([]byte(cfg.CallbackPassword)),
 		readToken:         sha256.Sum256([]byte(cfg.ReadToken)),
@@ -170,10 +170,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
 	defer cancel()
-	start := time.Now()
-	err := s.store.Ping(ctx)
-	s.metrics.observeStore("ping", start)
-	if err != nil {
+	if err := s.metrics.pingStore(ctx, s.store); err != nil {
 		s.log.Warn("health check: store does not answer", "error", err)
 		writeError(w, http.StatusServiceUnavailable, "the store does not answer")
 		return
@@ -208,7 +205,7 @@ func (s *Server) purge() {
 	}()
 	start := time.Now()
 	n, err := s.store.Purge(ctx, start.Add(-s.cfg.Retention))
-	s.metrics.observeStore("purge", start)
+	s.metrics.observeStore("purge", start, err)
 	s.metrics.purged.Add(float64(n))
 	switch {
 	case err != nil && ctx.Err() == nil:
