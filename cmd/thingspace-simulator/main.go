@@ -171,9 +171,12 @@ Scenario keys (all optional, durations as "2s" or "150ms"; unknown keys are refu
 
   behaviour: {"outcome": "{{.Outcomes}}",
               "delay": "2s", "warningDelay": "1s", "failureCode": "REQUEST_FAILED.X",
-              "failureMessage": "...", "duplicates": 0, "beforeResponse": false}
+              "failureMessage": "...", "duplicates": 0, "beforeResponse": false,
+              "spelling": "camel|pascal|alternate"}
     delay and warningDelay count from the action; duplicates re-sends each acknowledged
-    callback; beforeResponse delivers the callbacks before the action's HTTP response.
+    callback; beforeResponse delivers the callbacks before the action's HTTP response;
+    spelling chooses the field names' case (pascal: RequestId, Device[{Kind, Identifier}],
+    as ThingSpace's eUICC callback pages show; alternate: changes with every send).
   fault:     {"endpoint": "{{.Endpoints}}",
               "action": "enable", "status": 429, "retryAfter": "1", "body": "...",
               "mode": "{{.Modes}}", "times": 1}

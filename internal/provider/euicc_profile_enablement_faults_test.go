@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -325,14 +326,19 @@ func checkAnsweredAtLeast(env *acctest.Env, endpoint simulator.Endpoint, status,
 	}
 }
 
-func TestAccFaults_relayStoppedTwentySecondsDuringAWait(t *testing.T) {
-	const outage = 20 * time.Second
-	// While the relay is down, ThingSpace's sends fail and it tries again every 500ms, up to
-	// 100 times: the callback is taken as soon as the relay is back.
-	env := acctest.NewEnv(t, simulator.Options{CallbackRetryInterval: 500 * time.Millisecond, MaxCallbackThreshold: 100})
+// A relay that is down for longer than any fixed number of retries (a rolling deploy, a
+// database failover) is waited out for as long as the create timeout allows: the outage here
+// lasts until the provider has failed to read the relay relayOutageReads times, three times what
+// used to make it give up, with test-sized backoff so that takes about a second.
+func TestAccFaults_relayOutageLongerThanAnyRetryCountDuringAWait(t *testing.T) {
+	const relayOutageReads = 30
+	// While the relay is down, ThingSpace's sends fail and it tries again every 100ms, up to
+	// 1000 times: the callback is taken as soon as the relay is back.
+	env := acctest.NewEnv(t, simulator.Options{CallbackRetryInterval: 100 * time.Millisecond, MaxCallbackThreshold: 1000})
 	d := eids(1)[0]
 	env.Sim.SetDevice(d.eid, simulator.DeviceBehavior{Outcome: simulator.OutcomeWarningThenSuccess,
-		WarningDelay: simulator.Duration(10 * time.Millisecond), Delay: simulator.Duration(2 * time.Second)})
+		WarningDelay: simulator.Duration(10 * time.Millisecond), Delay: simulator.Duration(300 * time.Millisecond)})
+	failedReads := &failureCounter{base: http.DefaultTransport, host: strings.TrimPrefix(env.Relay.URL(), "http://")}
 	env.WhenAccepted(t, thingspace.ActionEnable, 1, func() error {
 		// The warning is stored before the outage, the final answer falls due during it.
 		if err := acctest.Await(func() bool { return env.Delivered(d.eid, thingspace.CallbackStatusWarning) > 0 }); err != nil {
@@ -341,12 +347,14 @@ func TestAccFaults_relayStoppedTwentySecondsDuringAWait(t *testing.T) {
 		if err := env.Relay.Stop(); err != nil {
 			return err
 		}
-		time.Sleep(outage) // the outage itself, not a wait for something
+		start := failedReads.n.Load()
+		if err := acctest.Await(func() bool { return failedReads.n.Load()-start >= relayOutageReads }); err != nil {
+			return fmt.Errorf("waiting for %d failed relay reads: %w", relayOutageReads, err)
+		}
 		return env.Relay.Start()
 	})
-	// The relay client's production backoff, which is what rides out an outage this long.
 	options := acctest.TestOptions()
-	options.RelayRetryMinDelay, options.RelayRetryMaxDelay = 0, 0
+	options.HTTPClient = &http.Client{Transport: failedReads}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactoriesWith(options),
 		Steps: []resource.TestStep{{
@@ -363,6 +371,21 @@ func TestAccFaults_relayStoppedTwentySecondsDuringAWait(t *testing.T) {
 			),
 		}},
 	})
+}
+
+// failureCounter counts the provider's requests to one host that got no answer.
+type failureCounter struct {
+	base http.RoundTripper
+	host string
+	n    atomic.Int32
+}
+
+func (f *failureCounter) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := f.base.RoundTrip(r)
+	if err != nil && r.URL.Host == f.host {
+		f.n.Add(1)
+	}
+	return resp, err
 }
 
 // checkRefusedDeliveries asserts that ThingSpace could not deliver a callback at first (the
@@ -441,14 +464,18 @@ func TestAccFaults_relayRestartBetweenApplyAndPlan(t *testing.T) {
 	})
 }
 
-func TestAccFaults_callbacksRedeliveredFourTimesAreStoredOnce(t *testing.T) {
+// Four extra copies of every callback, in ThingSpace's two spellings: one device answers in the
+// eUICC pages' PascalCase throughout, the other changes spelling with every copy. Each distinct
+// callback is stored once and read into the same results.
+func TestAccFaults_callbacksRedeliveredFourTimesInEitherSpellingAreStoredOnce(t *testing.T) {
 	env := acctest.NewEnv(t, simulator.Options{})
 	devices := eids(2)
 	plain, warned := devices[0], devices[1]
 	env.Sim.SetDevice(plain.eid, simulator.DeviceBehavior{Outcome: simulator.OutcomeSuccess,
-		Delay: simulator.Duration(50 * time.Millisecond), Duplicates: 4})
+		Delay: simulator.Duration(50 * time.Millisecond), Duplicates: 4, Spelling: simulator.SpellingPascal})
 	env.Sim.SetDevice(warned.eid, simulator.DeviceBehavior{Outcome: simulator.OutcomeWarningThenSuccess,
-		WarningDelay: simulator.Duration(20 * time.Millisecond), Delay: simulator.Duration(200 * time.Millisecond), Duplicates: 4})
+		WarningDelay: simulator.Duration(20 * time.Millisecond), Delay: simulator.Duration(200 * time.Millisecond), Duplicates: 4,
+		Spelling: simulator.SpellingAlternate})
 	cfg := config(env, devices, "")
 	results := []statecheck.StateCheck{
 		stateValue("status", knownvalue.StringExact("Success")),

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
@@ -73,8 +74,8 @@ func checkStoredCopy(t *testing.T, store Store, stored ingestResponse) {
 	if err := json.Unmarshal(cbs[0].Payload, &fields); err != nil {
 		t.Fatalf("stored payload is not a JSON object: %q", cbs[0].Payload)
 	}
-	for _, key := range []string{fieldUsername, fieldPassword} {
-		if _, ok := fields[key]; ok {
+	for key := range fields {
+		if lower := strings.ToLower(key); lower == "username" || lower == "password" {
 			t.Fatalf("stored payload keeps %q: %s", key, cbs[0].Payload)
 		}
 	}

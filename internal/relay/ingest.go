@@ -2,7 +2,6 @@ package relay
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,14 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
-)
-
-// Fields of a callback body the relay reads. Everything else is stored as received.
-const (
-	fieldRequestID     = "requestId"
-	fieldUsername      = "username"
-	fieldPassword      = "password"
-	fieldCallbackCount = "callbackCount"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
 
 // ingestResponse is what a stored callback is answered with. ThingSpace only looks at the status.
@@ -51,7 +43,7 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if !s.callbackAuthorized(in.username, in.password) {
+	if !s.callbackAuthorized(in.envelope.Username, in.envelope.Password) {
 		s.metrics.authFailures.WithLabelValues(endpointIngest).Inc()
 		s.log.Warn("callback refused: wrong listener credentials", "remote", r.RemoteAddr)
 		writeError(w, http.StatusUnauthorized, "the username and password in the callback body do not match the relay's callback credentials")
@@ -118,14 +110,15 @@ func unwrapWriter(w http.ResponseWriter) http.ResponseWriter {
 
 // incoming is a parsed callback body before authentication.
 type incoming struct {
-	username, password string
-	requestIDPresent   bool
-	message            Message
+	envelope thingspace.Envelope
+	message  Message
 }
 
 // parseIncoming decodes a callback, strips the echoed credentials and computes the dedup key.
-// Only the top level is decoded: nested values are kept as sent (compacted), and top-level keys
-// come out sorted, so a redelivery of the same message yields the same bytes.
+// What the fields mean (their spellings, which are credentials, which is the delivery counter)
+// is thingspace's to say, so the relay and the provider never read one message two ways. Only
+// the top level is decoded: nested values are kept as sent (compacted), and top-level keys come
+// out sorted, so a redelivery of the same message yields the same bytes.
 func parseIncoming(body []byte) (incoming, error) {
 	if !utf8.Valid(body) {
 		return incoming{}, errors.New("the body is not valid UTF-8")
@@ -138,33 +131,19 @@ func parseIncoming(body []byte) (incoming, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return incoming{}, errors.New("the body has data after the JSON object")
 	}
-	var in incoming
-	in.username = stringField(fields, fieldUsername)
-	in.password = stringField(fields, fieldPassword)
-	delete(fields, fieldUsername)
-	delete(fields, fieldPassword)
-	if raw, ok := fields[fieldRequestID]; ok {
-		in.requestIDPresent = json.Unmarshal(raw, &in.message.RequestID) == nil
+	env, err := thingspace.TakeEnvelope(fields)
+	if err != nil {
+		return incoming{}, err
 	}
-	in.message.Payload = canonicalJSON(fields)
-
-	// A redelivery differs only in callbackCount; hash everything else.
-	delete(fields, fieldCallbackCount)
-	in.message.DedupKey = sha256.Sum256(canonicalJSON(fields))
-	return in, nil
-}
-
-// stringField is a top-level string, or "" when absent or not a string.
-func stringField(fields map[string]json.RawMessage, name string) string {
-	var v string
-	if raw, ok := fields[name]; ok && json.Unmarshal(raw, &v) == nil {
-		return v
-	}
-	return ""
+	return incoming{envelope: env, message: Message{
+		RequestID: env.RequestID,
+		Payload:   canonicalJSON(fields),
+		DedupKey:  thingspace.DeliveryKey(fields),
+	}}, nil
 }
 
 func (in incoming) validate() error {
-	if !in.requestIDPresent {
+	if !in.envelope.HasRequestID {
 		return errors.New(`the body has no "requestId" string`)
 	}
 	return relaywire.CheckRequestID(in.message.RequestID)

@@ -196,3 +196,36 @@ func TestShutdownAnswersHeldLongPolls(t *testing.T) {
 		t.Errorf("held long-poll ended with %v, want an (empty) answer", err)
 	}
 }
+
+// ThingSpace's eUICC callback pages spell the fields in PascalCase (`RequestId`, `Username`,
+// `Device[{Kind, Identifier}]`): such a callback is authenticated, stored without its
+// credentials, and its redelivery in the enable page's camelCase is still a duplicate.
+func TestEverySpellingIsAuthenticatedStrippedAndDeduplicated(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t, testStoreDSN(t, "sqlite"))
+	pascal := `{"RequestId":"req-pascal","Username":"` + testUser + `","Password":"` + testPass + `",` +
+		`"Device":[{"Kind":"EID","Identifier":"89049032000001000000000000000074"}],"Status":"Success","CallbackCount":1}`
+	camel := `{"requestId":"req-pascal","username":"` + testUser + `","password":"` + testPass + `",` +
+		`"deviceIds":[{"kind":"EID","id":"89049032000001000000000000000074"}],"status":"Success","callbackCount":2}`
+	if code, body := postJSON(t, r.URL(), pascal); code != http.StatusOK || !jsonHas(body, `"duplicate":false`) {
+		t.Fatalf("PascalCase delivery = %d %s, want 200 stored", code, body)
+	}
+	if code, body := postJSON(t, r.URL(), camel); code != http.StatusOK || !jsonHas(body, `"duplicate":true`) {
+		t.Fatalf("camelCase redelivery = %d %s, want 200 duplicate", code, body)
+	}
+	wrong := strings.Replace(pascal, testPass, "guessed", 1)
+	if code, body := postJSON(t, r.URL(), wrong); code != http.StatusUnauthorized {
+		t.Fatalf("PascalCase with a wrong password = %d %s, want 401", code, body)
+	}
+	page, err := testClient(t, r.URL()).Fetch(context.Background(), "req-pascal", 0, 0)
+	if err != nil || len(page.Callbacks) != 1 {
+		t.Fatalf("stored %v, %v: want one callback", page, err)
+	}
+	stored := string(page.Callbacks[0].Payload)
+	if strings.Contains(stored, testPass) || strings.Contains(stored, testUser) {
+		t.Errorf("stored payload keeps the echoed credentials: %s", stored)
+	}
+	if !strings.Contains(stored, `"RequestId":"req-pascal"`) {
+		t.Errorf("stored payload %s lost the sender's spelling of the other fields", stored)
+	}
+}

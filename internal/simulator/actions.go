@@ -150,7 +150,7 @@ func planCallbacks(req *actionRequest, rd *requestedDevice, b DeviceBehavior, d 
 	if o == OutcomeSilence {
 		return nil
 	}
-	base := callbackMessage{req: req, device: rd, duplicates: b.Duplicates}
+	base := callbackMessage{req: req, device: rd, duplicates: b.Duplicates, spelling: b.Spelling}
 	var plan []*callbackMessage
 	if o.warns() {
 		warning := base

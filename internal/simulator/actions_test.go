@@ -351,3 +351,31 @@ func TestRequestStatus(t *testing.T) {
 		t.Fatalf("unknown account: %+v", e)
 	}
 }
+
+// The spelling option reproduces the eUICC callback pages' PascalCase, and "alternate" changes
+// the spelling between a send and its duplicate, which receivers must still recognise as one.
+func TestCallbackSpellings(t *testing.T) {
+	f := newFixture(t, Options{})
+	f.sim.SetDevice(eidA, DeviceBehavior{Spelling: SpellingAlternate, Duplicates: 1})
+	f.action(f.auth(), thingspace.ActionEnable, profileRequest(eidA))
+	first, again := f.nextCallback(), f.nextCallback()
+	for _, want := range []string{`"requestId"`, `"deviceIds"`, `"kind":"eid"`} {
+		if !strings.Contains(string(first.raw), want) {
+			t.Errorf("first send %s lacks the enable page's %s", first.raw, want)
+		}
+	}
+	for _, want := range []string{`"RequestId"`, `"Device":[`, `"Kind":"EID"`, `"Identifier":"` + eidA + `"`, `"Username"`, `"Password"`, `"DeviceResponse"`} {
+		if !strings.Contains(string(again.raw), want) {
+			t.Errorf("duplicate %s lacks the eUICC pages' %s", again.raw, want)
+		}
+	}
+	for _, raw := range [][]byte{first.raw, again.raw} {
+		cb, err := thingspace.ParseCallback(raw)
+		if err != nil || cb.Result().EID != eidA || cb.Outcome() != thingspace.OutcomeSuccess {
+			t.Errorf("%s does not read as a success for %s: %+v %v", raw, eidA, cb, err)
+		}
+	}
+	if err := (DeviceBehavior{Spelling: "snake"}).Validate(); err == nil || !strings.Contains(err.Error(), "pascal") {
+		t.Errorf("Validate(spelling snake) = %v, want an error naming the spellings", err)
+	}
+}

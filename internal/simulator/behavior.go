@@ -84,7 +84,22 @@ type DeviceBehavior struct {
 	// before the action's HTTP response is written, so a client sees the final callback before
 	// it has read the requestId.
 	BeforeResponse bool `json:"beforeResponse,omitempty"`
+	// Spelling chooses how the callbacks spell their field names: "" or SpellingCamel as the
+	// enable page shows them (`requestId`, `deviceIds[{kind, id}]`), SpellingPascal as the eUICC
+	// callback pages do (`RequestId`, `Device[{Kind, Identifier}]`). Redeliveries alternate
+	// between the two when SpellingAlternate is chosen, so receivers must treat them as one.
+	Spelling Spelling `json:"spelling,omitempty"`
 }
+
+// Spelling is how a callback spells its field names.
+type Spelling string
+
+// The spellings ThingSpace's pages show.
+const (
+	SpellingCamel     Spelling = "camel"
+	SpellingPascal    Spelling = "pascal"
+	SpellingAlternate Spelling = "alternate"
+)
 
 // Validate reports a behaviour the simulator cannot act out.
 func (b DeviceBehavior) Validate() error {
@@ -97,6 +112,11 @@ func (b DeviceBehavior) Validate() error {
 	}
 	if b.Duplicates < 0 {
 		errs = append(errs, errors.New("duplicates must not be negative"))
+	}
+	switch b.Spelling {
+	case "", SpellingCamel, SpellingPascal, SpellingAlternate:
+	default:
+		errs = append(errs, fmt.Errorf("unknown spelling %q: use %q, %q or %q", b.Spelling, SpellingCamel, SpellingPascal, SpellingAlternate))
 	}
 	return errors.Join(errs...)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
@@ -32,6 +33,7 @@ type callbackMessage struct {
 	after                  time.Duration // from acceptance
 	final                  bool
 	duplicates             int
+	spelling               Spelling
 }
 
 // sendJob is one send of a callback message.
@@ -90,11 +92,56 @@ func (s *Simulator) prepare(j *sendJob) (body []byte, url string, ok bool) {
 	l, _ := s.state.listener(j.msg.req.account, thingspace.ServiceDeviceProfile)
 	d := s.state.devices[j.msg.device.eid]
 	body, err := json.Marshal(s.callback(j, d, l))
+	if err == nil && j.msg.pascalCase(j) {
+		body, err = pascalCase(body)
+	}
 	if err != nil {
 		s.log.Error("cannot encode a callback", "error", err)
 		return nil, "", false
 	}
 	return body, l.URL, true
+}
+
+// pascalCase reports whether this send spells its fields as the eUICC callback pages do.
+// Alternating sends flip with every delivery, so a redelivery or duplicate changes spelling.
+func (m *callbackMessage) pascalCase(j *sendJob) bool {
+	switch m.spelling {
+	case SpellingPascal:
+		return true
+	case SpellingAlternate:
+		n := j.count
+		if j.duplicate {
+			n++
+		}
+		return n%2 == 0
+	}
+	return false
+}
+
+// pascalCase respells a camelCase callback's top-level field names in PascalCase, and its
+// device list as `Device: [{Kind, Identifier}]`, as ThingSpace's eUICC callback pages show.
+func pascalCase(body []byte) ([]byte, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return nil, err
+	}
+	out := make(map[string]any, len(fields))
+	for name, raw := range fields {
+		if name == "deviceIds" {
+			var ids thingspace.DeviceIDs
+			if err := json.Unmarshal(raw, &ids); err != nil {
+				return nil, err
+			}
+			device := make([]map[string]string, 0, len(ids))
+			for _, id := range ids {
+				device = append(device, map[string]string{"Kind": strings.ToUpper(id.Kind), "Identifier": id.ID})
+			}
+			out["Device"] = device
+			continue
+		}
+		out[strings.ToUpper(name[:1])+name[1:]] = raw
+	}
+	return json.Marshal(out)
 }
 
 // callback builds the message ThingSpace sends, shaped like the documented success example.

@@ -6,6 +6,12 @@
 package testsupport
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 )
@@ -25,4 +31,84 @@ func Eventually(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+}
+
+// Await polls cond until it holds, and returns an error after Patience: for goroutines that
+// wait for a point in a scenario and cannot call t.Fatal.
+func Await(cond func() bool) error {
+	deadline := time.Now().Add(Patience)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the awaited condition did not hold within %s", Patience)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return nil
+}
+
+// SyncBuffer is a bytes.Buffer that a server's or a child process's goroutines may write while
+// the test reads it.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// builds holds what BuildOnce compiled in this test binary, in one directory Main removes.
+var builds struct {
+	mu      sync.Mutex
+	dir     string // "" until Main runs
+	results map[string]buildResult
+}
+
+type buildResult struct {
+	path string
+	err  error
+}
+
+// Main runs a package's tests and then removes what BuildOnce built. A package whose tests use
+// BuildOnce calls it from TestMain: os.Exit(testsupport.Main(m)).
+func Main(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "thingspace-test-builds-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testsupport:", err)
+		return 1
+	}
+	builds.mu.Lock()
+	builds.dir, builds.results = dir, map[string]buildResult{}
+	builds.mu.Unlock()
+	defer os.RemoveAll(dir)
+	return m.Run()
+}
+
+// BuildOnce runs build (which compiles a program into the directory it is given and returns
+// the binary's path) the first time name is asked for in this test binary, and returns the same
+// binary to every later caller: a package's tests share one build instead of one each.
+func BuildOnce(name string, build func(dir string) (string, error)) (string, error) {
+	builds.mu.Lock()
+	defer builds.mu.Unlock()
+	if builds.dir == "" {
+		return "", errors.New("testsupport.BuildOnce needs the package's TestMain to call testsupport.Main")
+	}
+	if r, ok := builds.results[name]; ok {
+		return r.path, r.err
+	}
+	dir := filepath.Join(builds.dir, name)
+	path, err := "", os.MkdirAll(dir, 0o755)
+	if err == nil {
+		path, err = build(dir)
+	}
+	builds.results[name] = buildResult{path, err}
+	return path, err
 }

@@ -1,6 +1,8 @@
 package thingspace
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -66,9 +68,11 @@ type FaultResponse struct {
 }
 
 // ParseCallback decodes a callback leniently, since ThingSpace does not publish the shapes of
-// warning and failure messages: any JSON object is accepted, a field whose value does not have
-// the documented type is kept in Extra instead of failing the whole message, field names are
-// matched case-insensitively, and Raw keeps the message exactly as received.
+// warning and failure messages and spells the same fields differently on different pages: any
+// JSON object is accepted, field names are matched in any letter case (and ThingSpace's aliases
+// such as `Device` for `deviceIds` are read as the same field), a field whose value does not
+// have the documented type is kept in Extra instead of failing the whole message, and Raw keeps
+// the message exactly as received.
 func ParseCallback(data []byte) (*Callback, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
@@ -80,7 +84,7 @@ func ParseCallback(data []byte) (*Callback, error) {
 	cb := &Callback{Raw: append(json.RawMessage(nil), data...)}
 	known := cb.knownFields()
 	for name, value := range fields {
-		if set, ok := known[strings.ToLower(name)]; ok && set(value) == nil {
+		if set, ok := known[canonicalFieldName(name)]; ok && set(value) == nil {
 			continue
 		}
 		if cb.Extra == nil {
@@ -91,19 +95,144 @@ func ParseCallback(data []byte) (*Callback, error) {
 	return cb, nil
 }
 
-// knownFields maps each documented field, lower-cased, to a setter that decodes into it.
+// Top-level callback fields in canonical form: lower case, aliases resolved. Every reader of
+// callbacks (the relay's ingest and the provider) finds fields through canonicalFieldName, so a
+// message one accepts the other reads the same way.
+const (
+	fieldRequestID     = "requestid"
+	fieldDeviceIDs     = "deviceids"
+	fieldUsername      = "username"
+	fieldPassword      = "password"
+	fieldCallbackCount = "callbackcount"
+)
+
+// fieldAliases maps other names ThingSpace's pages use for the same field (lower case) to the
+// canonical one: the eUICC callback pages show `Device: [{Kind, Identifier}]` where the enable
+// page shows `deviceIds: [{kind, id}]`.
+var fieldAliases = map[string]string{
+	"device":     fieldDeviceIDs,
+	"identifier": "id",
+}
+
+// canonicalFieldName is the one spelling of a field name every comparison uses.
+func canonicalFieldName(name string) string {
+	lower := strings.ToLower(name)
+	if alias, ok := fieldAliases[lower]; ok {
+		return alias
+	}
+	return lower
+}
+
+// knownFields maps each documented field, in canonical form, to a setter that decodes into it.
 func (cb *Callback) knownFields() map[string]func(json.RawMessage) error {
 	return map[string]func(json.RawMessage) error{
-		"requestid":            decodeInto(&cb.RequestID),
-		"deviceids":            decodeInto(&cb.DeviceIDs),
+		fieldRequestID:         decodeInto(&cb.RequestID),
+		fieldDeviceIDs:         decodeInto(&cb.DeviceIDs),
 		"deviceresponse":       decodeInto(&cb.DeviceResponse),
 		"faultresponse":        decodeInto(&cb.FaultResponse),
 		"status":               decodeInto(&cb.Status),
-		"callbackcount":        decodeInto(&cb.CallbackCount),
+		fieldCallbackCount:     decodeInto(&cb.CallbackCount),
 		"maxcallbackthreshold": decodeInto(&cb.MaxCallbackThreshold),
-		"username":             decodeInto(&cb.Username),
-		"password":             decodeInto(&cb.Password),
+		fieldUsername:          decodeInto(&cb.Username),
+		fieldPassword:          decodeInto(&cb.Password),
 	}
+}
+
+// Envelope is what a receiver must know of a callback before storing it: which request it
+// belongs to and the listener credentials ThingSpace echoed, whatever their spelling.
+type Envelope struct {
+	RequestID string
+	// HasRequestID is false when no requestId string was found.
+	HasRequestID       bool
+	Username, Password string
+}
+
+// TakeEnvelope reads the envelope from a callback's top-level fields and deletes the echoed
+// credentials from fields in every spelling, so what remains can be stored. The same field
+// given twice in different spellings with different values is an error: the message is
+// ambiguous, and guessing could authenticate or file it wrongly.
+func TakeEnvelope(fields map[string]json.RawMessage) (Envelope, error) {
+	var env Envelope
+	var err error
+	if env.Username, _, err = takeString(fields, fieldUsername, true); err != nil {
+		return env, err
+	}
+	if env.Password, _, err = takeString(fields, fieldPassword, true); err != nil {
+		return env, err
+	}
+	env.RequestID, env.HasRequestID, err = takeString(fields, fieldRequestID, false)
+	return env, err
+}
+
+// takeString finds the string field with this canonical name in any spelling, deleting every
+// spelling of it when remove is set.
+func takeString(fields map[string]json.RawMessage, canonical string, remove bool) (value string, found bool, err error) {
+	for name, raw := range fields {
+		if canonicalFieldName(name) != canonical {
+			continue
+		}
+		if remove {
+			delete(fields, name)
+		}
+		var v string
+		if json.Unmarshal(raw, &v) != nil {
+			continue
+		}
+		if found && v != value {
+			return "", false, fmt.Errorf("the callback has %s twice, in different spellings and with different values", canonical)
+		}
+		value, found = v, true
+	}
+	return value, found, nil
+}
+
+// DeliveryKey identifies a callback message apart from its delivery: two deliveries of the
+// same message, one redelivered with a higher callbackCount or in another spelling of the field
+// names, have the same key. fields must no longer hold the credentials (TakeEnvelope).
+func DeliveryKey(fields map[string]json.RawMessage) [32]byte {
+	canonical := make(map[string]any, len(fields))
+	for name, raw := range fields {
+		key := canonicalFieldName(name)
+		if key == fieldCallbackCount {
+			continue
+		}
+		canonical[key] = canonicalValue(raw)
+	}
+	// Maps marshal with sorted keys, so equal content gives equal bytes.
+	b, _ := json.Marshal(canonical) // decoded JSON always encodes
+	return sha256.Sum256(b)
+}
+
+// canonicalValue decodes raw with every object key in canonical form, recursively, and every
+// identifier kind in lower case (ThingSpace writes `eid` on one page and `EID` on another).
+func canonicalValue(raw json.RawMessage) any {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return string(raw)
+	}
+	return canonicalKeys(v)
+}
+
+func canonicalKeys(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			key := canonicalFieldName(k)
+			if kind, ok := e.(string); ok && key == "kind" {
+				e = strings.ToLower(kind)
+			}
+			out[key] = canonicalKeys(e)
+		}
+		return out
+	case []any:
+		for i := range x {
+			x[i] = canonicalKeys(x[i])
+		}
+	}
+	return v
 }
 
 // decodeInto returns a setter that leaves *dst untouched unless raw decodes completely, so a

@@ -2,7 +2,9 @@ package thingspace
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -139,5 +141,81 @@ func TestFailureCallbackResult(t *testing.T) {
 	if got.FaultCode != "DeviceProfileService.REQUEST_FAILED.DeviceNotFound" || got.FaultString != "Device not found" ||
 		got.ICCID != "891" || got.Status != "Failed" || got.EID != "" {
 		t.Errorf("Result() = %+v", got)
+	}
+}
+
+// The eUICC callback pages' PascalCase and aliases (`Device`, `Kind`, `Identifier`) read as the
+// enable page's camelCase does.
+func TestParseCallbackReadsEverySpelling(t *testing.T) {
+	cb, err := ParseCallback([]byte(`{"RequestId":"req-1","Username":"u","Password":"p","Status":"Success",` +
+		`"Device":[{"Kind":"IMEI","Identifier":"666456789014008"},{"Kind":"EID","Identifier":"89049032000001000000000000000074"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cb.RequestID != "req-1" || cb.Username != "u" || cb.Password != "p" || len(cb.Extra) != 0 {
+		t.Fatalf("parsed %+v, want every field read", cb)
+	}
+	got := cb.Answer([]RequestedDevice{{EID: "89049032000001000000000000000074"}})
+	if got != (Answer{Device: 0, Outcome: OutcomeSuccess}) {
+		t.Errorf("Answer = %+v, want device 0 succeeded", got)
+	}
+	if r := cb.Result(); r.IMEI != "666456789014008" {
+		t.Errorf("Result().IMEI = %q, want the Identifier of kind IMEI", r.IMEI)
+	}
+}
+
+func TestTakeEnvelope(t *testing.T) {
+	for name, tc := range map[string]struct {
+		body, wantErr string
+		want          Envelope
+	}{
+		"camel":  {body: `{"requestId":"r","username":"u","password":"p","status":"x"}`, want: Envelope{RequestID: "r", HasRequestID: true, Username: "u", Password: "p"}},
+		"pascal": {body: `{"RequestId":"r","Username":"u","PASSWORD":"p"}`, want: Envelope{RequestID: "r", HasRequestID: true, Username: "u", Password: "p"}},
+		"same value twice": {body: `{"requestId":"r","RequestId":"r","password":"p","Password":"p"}`,
+			want: Envelope{RequestID: "r", HasRequestID: true, Password: "p"}},
+		"no requestId":        {body: `{"requestId":5,"status":"x"}`, want: Envelope{}},
+		"conflicting ids":     {body: `{"requestId":"r1","RequestId":"r2"}`, wantErr: "requestid twice"},
+		"conflicting secrets": {body: `{"password":"a","Password":"b"}`, wantErr: "password twice"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var fields map[string]json.RawMessage
+			if err := json.Unmarshal([]byte(tc.body), &fields); err != nil {
+				t.Fatal(err)
+			}
+			env, err := TakeEnvelope(fields)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || strings.Contains(err.Error(), `"b"`) {
+					t.Fatalf("TakeEnvelope = %+v, %v; want an error saying %q without the values", env, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || env != tc.want {
+				t.Fatalf("TakeEnvelope = %+v, %v; want %+v", env, err, tc.want)
+			}
+			for key := range fields {
+				if l := strings.ToLower(key); l == "username" || l == "password" {
+					t.Errorf("%q left in the fields", key)
+				}
+			}
+		})
+	}
+}
+
+func TestDeliveryKeyIgnoresSpellingAndCount(t *testing.T) {
+	key := func(body string) [32]byte {
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(body), &fields); err != nil {
+			t.Fatal(err)
+		}
+		return DeliveryKey(fields)
+	}
+	a := key(`{"requestId":"r","deviceIds":[{"kind":"eid","id":"1"}],"status":"Success","callbackCount":1}`)
+	b := key(`{"RequestId":"r","Device":[{"Kind":"EID","Identifier":"1"}],"Status":"Success","CallbackCount":3}`)
+	c := key(`{"requestId":"r","deviceIds":[{"kind":"eid","id":"2"}],"status":"Success","callbackCount":1}`)
+	if a != b {
+		t.Error("a redelivery in another spelling has another key")
+	}
+	if a == c {
+		t.Error("callbacks about different devices share a key")
 	}
 }

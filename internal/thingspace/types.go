@@ -1,6 +1,7 @@
 package thingspace
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 )
@@ -12,6 +13,30 @@ import (
 type DeviceID struct {
 	Kind string `json:"kind"`
 	ID   string `json:"id"`
+}
+
+// UnmarshalJSON reads an identifier in any spelling of its field names (`kind`/`Kind`,
+// `id`/`Identifier`), since ThingSpace's callback pages use both.
+func (d *DeviceID) UnmarshalJSON(data []byte) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return err
+	}
+	var out DeviceID
+	for name, raw := range fields {
+		var err error
+		switch canonicalFieldName(name) {
+		case "kind":
+			err = json.Unmarshal(raw, &out.Kind)
+		case "id":
+			err = json.Unmarshal(raw, &out.ID)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	*d = out
+	return nil
 }
 
 // DeviceIDs is a device's list of identifiers.
