@@ -15,6 +15,7 @@ import (
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/localprovider"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/provider"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/testsupport"
 )
 
 // CLI runs the real Terraform CLI against a provider binary built from this module, as a user
@@ -28,9 +29,9 @@ type CLI struct {
 	env       []string
 }
 
-// NewCLI builds the provider binary and prepares a working directory and a CLI configuration
-// whose dev_overrides point Terraform at that binary, so nothing from the machine's own
-// configuration or plugin cache is used.
+// NewCLI prepares a working directory and a CLI configuration whose dev_overrides point
+// Terraform at the provider binary (built once per test binary: the package's TestMain calls
+// testsupport.Main), so nothing from the machine's own configuration or plugin cache is used.
 func NewCLI(t testing.TB) *CLI {
 	t.Helper()
 	terraform := os.Getenv("TF_ACC_TERRAFORM_PATH")
@@ -40,11 +41,13 @@ func NewCLI(t testing.TB) *CLI {
 			t.Fatal("no Terraform CLI: set TF_ACC_TERRAFORM_PATH (make test does) or put terraform on PATH")
 		}
 	}
-	plugins := t.TempDir()
-	binary, err := localprovider.Build(context.Background(), plugins)
+	binary, err := testsupport.BuildOnce(localprovider.Binary, func(dir string) (string, error) {
+		return localprovider.Build(context.Background(), dir)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	plugins := t.TempDir()
 	rc, err := localprovider.WriteCLIConfig(plugins, binary, true)
 	if err != nil {
 		t.Fatal(err)

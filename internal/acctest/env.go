@@ -16,6 +16,7 @@ import (
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/provider"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/simulator"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/testsupport"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
 
@@ -195,7 +196,7 @@ func (e *Env) WhenAccepted(t testing.TB, action thingspace.ProfileAction, n int,
 	})
 	go func() {
 		defer close(done)
-		if poll(ctx, func() bool { return e.Sim.AcceptedActions(action) >= n }) != nil {
+		if testsupport.Poll(ctx, func() bool { return e.Sim.AcceptedActions(action) >= n }) != nil {
 			t.Errorf("the simulator never accepted %d %s request(s), so the fault was not injected", n, action)
 			return
 		}
@@ -205,40 +206,19 @@ func (e *Env) WhenAccepted(t testing.TB, action thingspace.ProfileAction, n int,
 	}()
 }
 
-// Await polls cond until it holds, and fails with an error after awaitLimit: for goroutines
-// that wait for a point in a scenario and cannot call t.Fatal.
-func Await(cond func() bool) error {
-	if err := awaitCondition(context.Background(), cond); err != nil {
-		return fmt.Errorf("the awaited condition did not hold within %s", awaitLimit)
-	}
-	return nil
-}
+// Await polls cond until it holds, and fails with an error after a while: for goroutines that
+// wait for a point in a scenario and cannot call t.Fatal.
+func Await(cond func() bool) error { return testsupport.Await(cond) }
 
 // awaitCondition polls cond until it holds, ctx ends or awaitLimit passes, so a bug fails the
 // test instead of hanging it.
 func awaitCondition(ctx context.Context, cond func() bool) error {
 	ctx, cancel := context.WithTimeout(ctx, awaitLimit)
 	defer cancel()
-	return poll(ctx, cond)
+	return testsupport.Poll(ctx, cond)
 }
 
-// poll checks cond every pollInterval until it holds or ctx ends.
-func poll(ctx context.Context, cond func() bool) error {
-	tick := time.NewTicker(pollInterval)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
-		}
-	}
-	return nil
-}
-
-// awaitLimit bounds a wait for something that must happen, so a bug fails the test instead of
-// hanging it; pollInterval spaces the checks.
 const (
-	awaitLimit   = 30 * time.Second
-	pollInterval = 10 * time.Millisecond
+	awaitLimit   = testsupport.Patience
+	pollInterval = testsupport.PollInterval
 )

@@ -13,6 +13,7 @@ import (
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relayclient"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/testsupport"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/testsupport/relaytest"
 )
 
@@ -171,23 +172,10 @@ func metricValue(t *testing.T, baseURL, sample string) string {
 	return ""
 }
 
-// eventually polls cond until it holds or the deadline passes: for things that can only be
-// observed, not awaited.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 // waitForReader waits until the relay holds exactly one long-poll.
 func waitForReader(t *testing.T, baseURL string) {
 	t.Helper()
-	eventually(t, "waiting readers = 1", func() bool {
+	testsupport.Eventually(t, "waiting readers = 1", func() bool {
 		return metricValue(t, baseURL, "thingspace_relay_waiting_readers") == "1"
 	})
 }

@@ -1,7 +1,6 @@
 package relay
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -27,6 +26,7 @@ import (
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relayclient"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/testsupport"
 )
 
 func TestHealthzFollowsTheStore(t *testing.T) {
@@ -114,7 +114,7 @@ func TestServerRunsThePurgePeriodically(t *testing.T) {
 		c.PurgeInterval = 5 * time.Millisecond
 	})
 	postJSON(t, r.URL(), callbackBody("req-purge", "Success", 1))
-	eventually(t, "the callback to be purged", func() bool {
+	testsupport.Eventually(t, "the callback to be purged", func() bool {
 		_, body := get(t, r.URL(), "/v1/requests/req-purge", testToken)
 		return strings.Contains(string(body), `"callbacks":[]`)
 	})
@@ -239,27 +239,9 @@ func TestAnonymousModeAcceptsUnauthenticatedTraffic(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestLogsNeverContainSecrets(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs testsupport.SyncBuffer
 	r := startRelay(t, testStoreDSN(t, "sqlite"), func(c *Config) {
 		c.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})

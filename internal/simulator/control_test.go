@@ -1,7 +1,6 @@
 package simulator
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/testsupport"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
 
@@ -141,7 +141,7 @@ func TestCloseStopsEverything(t *testing.T) {
 // TestNoSecretsInLogs runs every kind of exchange with debug logging and checks that no
 // password, secret or token reaches the log or the request log.
 func TestNoSecretsInLogs(t *testing.T) {
-	var buf syncBuffer
+	var buf testsupport.SyncBuffer
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f := newFixture(t, Options{Logger: logger, CallbackRetryInterval: time.Millisecond, MaxCallbackThreshold: 2})
 	f.setAnswer(func(n int) int { return []int{500, 200}[min(n, 2)-1] })
@@ -170,22 +170,4 @@ func TestNoSecretsInLogs(t *testing.T) {
 	if !strings.Contains(buf.String(), "profile action accepted") {
 		t.Fatalf("nothing was logged: %s", buf.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the simulator's concurrent logging.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

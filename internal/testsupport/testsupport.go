@@ -7,6 +7,7 @@ package testsupport
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -24,27 +25,39 @@ const Patience = 30 * time.Second
 // only be observed, not awaited.
 func Eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(Patience)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", Patience, what)
-		}
-		time.Sleep(2 * time.Millisecond)
+	if err := Await(cond); err != nil {
+		t.Fatalf("waiting for %s: %v", what, err)
 	}
 }
 
 // Await polls cond until it holds, and returns an error after Patience: for goroutines that
 // wait for a point in a scenario and cannot call t.Fatal.
 func Await(cond func() bool) error {
-	deadline := time.Now().Add(Patience)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the awaited condition did not hold within %s", Patience)
-		}
-		time.Sleep(2 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), Patience)
+	defer cancel()
+	if Poll(ctx, cond) != nil {
+		return fmt.Errorf("the awaited condition did not hold within %s", Patience)
 	}
 	return nil
 }
+
+// Poll checks cond every PollInterval until it holds or ctx ends.
+func Poll(ctx context.Context, cond func() bool) error {
+	tick := time.NewTicker(PollInterval)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
+}
+
+// PollInterval spaces the checks of Poll: short, so tests do not idle, and long enough not to
+// busy the machine's two cores.
+const PollInterval = 5 * time.Millisecond
 
 // SyncBuffer is a bytes.Buffer that a server's or a child process's goroutines may write while
 // the test reads it.
