@@ -17,6 +17,10 @@ const (
 	FieldEID       = "eid"
 )
 
+// MsgFinalAnswer is the INFO line logged when a device gets its final answer; tests that scan
+// logs for secrets look for it to know the provider's own lines were captured.
+const MsgFinalAnswer = "Device has a final answer"
+
 // tracker follows the callbacks of one request until every requested device has a final
 // answer. ThingSpace may send a callback several times, a warning before the final answer, and
 // in any order across devices, so: the first final answer per device wins and is never undone,
@@ -71,7 +75,7 @@ func (t *tracker) observe(ctx context.Context, c relaywire.Callback) (done bool)
 			FieldRequestID: t.requestID, "seq": c.Seq,
 		})
 	case first:
-		tflog.Info(ctx, "Device has a final answer", t.logFields(c, answer))
+		tflog.Info(ctx, MsgFinalAnswer, t.logFields(c, answer))
 		if t.done() {
 			t.completedAt = c.ReceivedAt.UTC()
 		}

@@ -299,39 +299,6 @@ func checkRequestIDIs(env *acctest.Env, eid string) resource.TestCheckFunc {
 	}
 }
 
-func TestAccEnablement_sessionExpiryMidApplyCostsOneLogin(t *testing.T) {
-	// The session expires while the first resource waits for its device; the second resource's
-	// enable is answered "session expired", the client logs in once more and sends it again.
-	env := acctest.NewEnv(t, simulator.Options{SessionIdleTimeout: time.Second})
-	devices := eids(2)
-	env.Sim.SetDevice(devices[0].eid, succeedsAfter(2500*time.Millisecond))
-	cfg := env.ProviderConfig() + fmt.Sprintf(`
-resource "thingspace_euicc_profile_enablement" "first" {
-  devices = [{ eid = %q, iccid = %q }]
-}
-resource "thingspace_euicc_profile_enablement" "second" {
-  devices    = [{ eid = %q, iccid = %q }]
-  depends_on = [thingspace_euicc_profile_enablement.first]
-}
-`, devices[0].eid, devices[0].iccid, devices[1].eid, devices[1].iccid)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProviderFactories(),
-		Steps: []resource.TestStep{{
-			Config: cfg,
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("thingspace_euicc_profile_enablement.first", tfjsonpath.New("status"), knownvalue.StringExact("Success")),
-				statecheck.ExpectKnownValue("thingspace_euicc_profile_enablement.second", tfjsonpath.New("status"), knownvalue.StringExact("Success")),
-			},
-			Check: resource.ComposeTestCheckFunc(
-				env.CheckAccepted(thingspace.ActionEnable, 2),
-				env.CheckCount(simulator.EndpointLogin, 2),
-				env.CheckCount(simulator.EndpointToken, 1),
-				checkAnswered(env, simulator.EndpointProfileAction, 400, 1),
-			),
-		}},
-	})
-}
-
 // checkAnswered asserts how many requests to an endpoint the simulator answered with a status.
 func checkAnswered(env *acctest.Env, endpoint simulator.Endpoint, status, want int) resource.TestCheckFunc {
 	return func(*terraform.State) error {
@@ -346,25 +313,6 @@ func checkAnswered(env *acctest.Env, endpoint simulator.Endpoint, status, want i
 		}
 		return nil
 	}
-}
-
-func TestAccEnablement_throttledEnableIsRetriedAndSentOnce(t *testing.T) {
-	env := acctest.NewEnv(t, simulator.Options{})
-	env.Sim.InjectFault(simulator.Fault{Endpoint: simulator.EndpointProfileAction, Status: 429,
-		Body: `{"message":"Too Many Requests"}`, Times: 2})
-	env.Sim.InjectFault(simulator.Fault{Endpoint: simulator.EndpointProfileAction, Status: 503, RetryAfter: "0"})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProviderFactories(),
-		Steps: []resource.TestStep{{
-			Config:            config(env, eids(1), ""),
-			ConfigStateChecks: []statecheck.StateCheck{stateValue("status", knownvalue.StringExact("Success"))},
-			Check: resource.ComposeTestCheckFunc(
-				env.CheckAccepted(thingspace.ActionEnable, 1),
-				env.CheckCount(simulator.EndpointProfileAction, 4),
-				checkAnswered(env, simulator.EndpointProfileAction, 429, 2),
-			),
-		}},
-	})
 }
 
 func TestAccEnablement_planTimeValidation(t *testing.T) {

@@ -3,11 +3,7 @@ package provider_test
 import (
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -203,48 +199,5 @@ func TestAccProvider_refusedLoginIsNotRetried(t *testing.T) {
 	}
 	if got := env.Sim.AcceptedActions(thingspace.ActionEnable); got != 0 {
 		t.Errorf("the simulator accepted %d enable(s) without a session", got)
-	}
-}
-
-func TestAccProvider_traceLogsNeverContainSecrets(t *testing.T) {
-	env := acctest.NewEnv(t, simulator.Options{})
-	logs := filepath.Join(t.TempDir(), "trace-%s.log")
-	t.Setenv("TF_LOG_PATH_MASK", logs)
-	t.Setenv("TF_LOG", "TRACE")
-	// Secrets come from the environment: the test harness logs the configuration it writes.
-	acctest.SetEnvironment(t, env.Settings())
-	d := eids(1)[0]
-	env.Sim.SetDevice(d.eid, simulator.DeviceBehavior{Outcome: simulator.OutcomeWarningThenSuccess,
-		WarningDelay: simulator.Duration(10 * time.Millisecond), Delay: simulator.Duration(100 * time.Millisecond)})
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProviderFactories(),
-		Steps: []resource.TestStep{{
-			Config: `provider "thingspace" {}` + resourceOnly(d) + `
-output "credential" {
-  value     = thingspace_euicc_profile_enablement.test.results
-  sensitive = true
-}
-`,
-			ConfigStateChecks: []statecheck.StateCheck{stateValue("status", knownvalue.StringExact("Success"))},
-		}},
-	})
-	bearer, _ := env.Tokens(t) // the bearer the provider used: it is reissued while it lives
-	written, err := os.ReadFile(fmt.Sprintf(logs, t.Name()))
-	if err != nil {
-		t.Fatalf("reading the trace log: %v", err)
-	}
-	text := string(written)
-	if !strings.Contains(text, "Device reached a final state") {
-		t.Fatalf("the trace log does not hold the provider's own lines; is the test sink writing elsewhere?")
-	}
-	settings := env.Settings()
-	for name, secret := range map[string]string{
-		"client_secret": settings["client_secret"], "password": settings["password"],
-		"relay_token": settings["relay_token"], "bearer": bearer,
-		"callback password": env.Relay.CallbackPassword,
-	} {
-		if strings.Contains(text, secret) {
-			t.Errorf("the trace log contains the %s", name)
-		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/acctest"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/profileops"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/simulator"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
@@ -116,7 +117,7 @@ func TestAccSecurity_traceLogHoldsNoSecret(t *testing.T) {
 	}
 	log := string(data)
 	// The log must hold the provider's own lines, or finding no secret in it proves nothing.
-	for _, want := range []string{"Device reached a final state", "ThingSpace request answered"} {
+	for _, want := range []string{profileops.MsgFinalAnswer, "ThingSpace request answered"} {
 		if !strings.Contains(log, want) {
 			t.Fatalf("the trace log lacks %q: is the provider logging elsewhere?", want)
 		}
