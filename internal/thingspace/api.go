@@ -4,8 +4,8 @@
 // callback messages those actions produce and what they mean.
 //
 // This file is the single home of the API's facts: paths, header names, codes and limits. Where
-// Verizon's documentation leaves a fact uncertain (see shared/reference/thingspace-api.md) the
-// constant says so, and both the client and the simulator read it from here, so changing our
+// Verizon's public documentation leaves a fact uncertain, or its pages disagree, the constant
+// says so, and both the client and the simulator read it from here, so changing our
 // understanding of the API is a one-line change.
 package thingspace
 
