@@ -81,9 +81,6 @@ func (r *Running) URL() string { return r.url }
 // Addr is the address the relay listens on.
 func (r *Running) Addr() net.Addr { return r.listener.Addr() }
 
-// Server is the running server, e.g. for its Handler.
-func (r *Running) Server() *Server { return r.server }
-
 // Done is closed when the relay stops serving: after Close, or early if the listener fails
 // (then Err says why).
 func (r *Running) Done() <-chan struct{} { return r.served }
