@@ -1,5 +1,6 @@
-// Package relay is thingspace-relay: a small, durable store-and-forward service for ThingSpace
-// callbacks, and the client the provider uses to wait on it.
+// Package relay is thingspace-relay's server: a small, durable store-and-forward service for
+// ThingSpace callbacks. Readers use internal/relayclient; both sides share internal/relaywire,
+// so the provider links none of this package's stores or drivers.
 //
 // ThingSpace reports the outcome of every profile action only by POSTing a callback to a
 // registered URL. Terraform cannot receive that call, so the relay receives it, authenticates it,
