@@ -9,11 +9,15 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 )
 
-var _ provider.Provider = (*thingspaceProvider)(nil)
+var (
+	_ provider.Provider              = (*thingspaceProvider)(nil)
+	_ provider.ProviderWithFunctions = (*thingspaceProvider)(nil)
+)
 
 // TypeName is the provider's type name: every resource type starts with "thingspace_".
 const TypeName = "thingspace"
@@ -63,4 +67,8 @@ func (p *thingspaceProvider) Resources(context.Context) []func() resource.Resour
 
 func (p *thingspaceProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return nil
+}
+
+func (p *thingspaceProvider) Functions(context.Context) []func() function.Function {
+	return []func() function.Function{NewEIDValidFunction, NewICCIDValidFunction}
 }
