@@ -55,6 +55,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&c.ReadToken, "read-token", "", "bearer token readers (the provider's relay_token) must present (required; prefer the environment variable)")
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "PEM certificate file: serve HTTPS (with --tls-key)")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "PEM private key file for --tls-cert")
+	fs.StringVar(&c.EncryptionKeyFile, "encryption-key-file", "", "file of KEYID:BASE64 lines (32-byte keys, e.g. from openssl rand -base64 32): payloads are stored encrypted with the last key, earlier keys only decrypt; without it device credentials are stored in plain text")
 	fs.DurationVar(&c.Retention, "retention", relay.DefaultRetention, "callbacks older than this are purged")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", relay.DefaultMaxBodyBytes, "larger callbacks are refused with 413")
 	fs.BoolVar(&c.InsecureAllowAnonymous, "insecure-allow-anonymous", false, "allow running without callback credentials or read token (local experiments only)")

@@ -27,6 +27,10 @@ type Config struct {
 
 	TLSCert, TLSKey string // PEM files; both set means HTTPS
 
+	// EncryptionKeyFile holds the keys payloads are sealed with at rest (see seal.go); empty
+	// stores them, device credentials included, in plain text.
+	EncryptionKeyFile string
+
 	Retention    time.Duration // callbacks older than this are purged; 0 = DefaultRetention
 	MaxBodyBytes int64         // larger callbacks are refused with 413; 0 = DefaultMaxBodyBytes
 
@@ -84,6 +88,11 @@ func (cfg Config) validate() error {
 	}
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 		errs = append(errs, errors.New("TLS needs both a certificate and a key: set --tls-cert (THINGSPACE_RELAY_TLS_CERT) and --tls-key (THINGSPACE_RELAY_TLS_KEY) together"))
+	}
+	if cfg.EncryptionKeyFile != "" {
+		if _, err := loadKeyring(cfg.EncryptionKeyFile); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if (cfg.CallbackUsername == "") != (cfg.CallbackPassword == "") {
 		errs = append(errs, errors.New("callback credentials come in pairs: set both --callback-username (THINGSPACE_RELAY_CALLBACK_USERNAME) and --callback-password (THINGSPACE_RELAY_CALLBACK_PASSWORD)"))

@@ -64,6 +64,13 @@ func NewServer(cfg Config, store Store) (*Server, error) {
 	if store == nil {
 		return nil, errors.New("relay: NewServer needs a store (see OpenStore)")
 	}
+	var keys *keyring
+	if cfg.EncryptionKeyFile != "" {
+		if keys, err = loadKeyring(cfg.EncryptionKeyFile); err != nil {
+			return nil, err
+		}
+	}
+	store = sealingStore{Store: store, keys: keys}
 	s := &Server{
 		cfg:               cfg,
 		store:             store,
