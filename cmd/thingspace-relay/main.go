@@ -118,7 +118,9 @@ func usage(fs *flag.FlagSet, w io.Writer) {
 	fmt.Fprintf(w, "Usage: thingspace-relay [flags]\n\n"+
 		"Receives ThingSpace callbacks on POST /callbacks, stores them durably, and serves them on\n"+
 		"GET /v1/requests/{requestId} to the Terraform provider. Every flag may instead be set by\n"+
-		"the environment variable shown; a flag on the command line wins.\n\nFlags:\n")
+		"the environment variable shown; a flag on the command line wins.\n\n"+
+		"A source that sends %d callbacks with wrong credentials within %.0f minutes is answered 429\n"+
+		"until those minutes have passed.\n\nFlags:\n", relay.DefaultCallbackFailureLimit, relay.DefaultCallbackFailureWindow.Minutes())
 	fs.VisitAll(func(f *flag.Flag) {
 		def := f.DefValue
 		if def == "" {
