@@ -69,7 +69,7 @@ func (t *failureThrottle) blocked(source netip.Addr) (time.Duration, bool) {
 	if !ok {
 		return 0, false
 	}
-	sf := e.Value.(*sourceFailures)
+	sf := failuresOf(e)
 	if sf.failures < t.limit {
 		return 0, false
 	}
@@ -85,7 +85,7 @@ func (t *failureThrottle) fail(source netip.Addr) bool {
 	t.expire(now)
 	key := throttleKey(source)
 	if e, ok := t.sources[key]; ok {
-		sf := e.Value.(*sourceFailures)
+		sf := failuresOf(e)
 		sf.failures++
 		return sf.failures == t.limit
 	}
@@ -99,12 +99,18 @@ func (t *failureThrottle) fail(source netip.Addr) bool {
 // expire forgets the sources whose window has ended. Windows open in time order, so they sit at
 // the front.
 func (t *failureThrottle) expire(now time.Time) {
-	for e := t.byAge.Front(); e != nil && !now.Before(e.Value.(*sourceFailures).since.Add(t.window)); e = t.byAge.Front() {
+	for e := t.byAge.Front(); e != nil && !now.Before(failuresOf(e).since.Add(t.window)); e = t.byAge.Front() {
 		t.forget(e)
 	}
 }
 
 func (t *failureThrottle) forget(e *list.Element) {
-	delete(t.sources, e.Value.(*sourceFailures).key)
+	delete(t.sources, failuresOf(e).key)
 	t.byAge.Remove(e)
+}
+
+// failuresOf is the entry an element of byAge holds; byAge holds nothing else.
+func failuresOf(e *list.Element) *sourceFailures {
+	sf, _ := e.Value.(*sourceFailures)
+	return sf
 }

@@ -46,7 +46,8 @@ func Start(t testing.TB) *Server {
 	t.Helper()
 	binDir := findBinaries(t)
 	runAs := serverUser(t)
-	dir, err := os.MkdirTemp("", "relay-pg-") // not t.TempDir: its parent is closed to other users
+	// Not t.TempDir: its parent is closed to other users, and the server runs as postgres.
+	dir, err := os.MkdirTemp("", "relay-pg-") //nolint:usetesting // see above
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +114,11 @@ func freePort(t testing.TB) int {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	addr, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		t.Fatalf("a TCP listener has address %v", ln.Addr())
+	}
+	return addr.Port
 }
 
 func (s *Server) dataDir() string { return filepath.Join(s.dir, "data") }
