@@ -55,11 +55,34 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&c.ReadToken, "read-token", "", "bearer token readers (the provider's relay_token) must present (required; prefer the environment variable)")
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "PEM certificate file: serve HTTPS (with --tls-key)")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "PEM private key file for --tls-cert")
+	fs.StringVar(&c.EncryptionKeyFile, "encryption-key-file", "", "file of KEYID:BASE64 lines (32-byte keys, e.g. from openssl rand -base64 32): payloads are stored encrypted with the last key, earlier keys only decrypt; without it device credentials are stored in plain text")
+	fs.Var(listFlag{&c.CallbackAllowCIDRs}, "callback-allow-cidr", "accept callbacks only from these sources (CIDR or address; repeat the flag, or comma-separate in the variable): copy Verizon's published ThingSpace callback ranges; others are refused with 403")
+	fs.Var(listFlag{&c.TrustedProxyCIDRs}, "trusted-proxy-cidr", "reverse proxies (CIDR or address; repeatable) whose X-Forwarded-For names a callback's source; nobody else's is believed")
 	fs.DurationVar(&c.Retention, "retention", relay.DefaultRetention, "callbacks older than this are purged")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", relay.DefaultMaxBodyBytes, "larger callbacks are refused with 413")
 	fs.BoolVar(&c.InsecureAllowAnonymous, "insecure-allow-anonymous", false, "allow running without callback credentials or read token (local experiments only)")
 	fs.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
 	return fs
+}
+
+// listFlag is a repeatable flag; each value, like its environment variable, may also hold a
+// comma-separated list.
+type listFlag struct{ values *[]string }
+
+func (f listFlag) String() string {
+	if f.values == nil {
+		return ""
+	}
+	return strings.Join(*f.values, ",")
+}
+
+func (f listFlag) Set(v string) error {
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			*f.values = append(*f.values, item)
+		}
+	}
+	return nil
 }
 
 // parseArgs applies the command line, then the environment for every flag the command line did
@@ -95,7 +118,9 @@ func usage(fs *flag.FlagSet, w io.Writer) {
 	fmt.Fprintf(w, "Usage: thingspace-relay [flags]\n\n"+
 		"Receives ThingSpace callbacks on POST /callbacks, stores them durably, and serves them on\n"+
 		"GET /v1/requests/{requestId} to the Terraform provider. Every flag may instead be set by\n"+
-		"the environment variable shown; a flag on the command line wins.\n\nFlags:\n")
+		"the environment variable shown; a flag on the command line wins.\n\n"+
+		"A source that sends %d callbacks with wrong credentials within %.0f minutes is answered 429\n"+
+		"until those minutes have passed.\n\nFlags:\n", relay.DefaultCallbackFailureLimit, relay.DefaultCallbackFailureWindow.Minutes())
 	fs.VisitAll(func(f *flag.Flag) {
 		def := f.DefValue
 		if def == "" {

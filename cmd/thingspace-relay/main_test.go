@@ -300,3 +300,27 @@ func TestHelpListsEveryFlagWithItsVariableAndDefault(t *testing.T) {
 		}
 	}
 }
+
+func TestAllowListsRepeatAsFlagsAndCommaSeparateInTheEnvironment(t *testing.T) {
+	t.Parallel()
+	env := envOf(map[string]string{
+		"THINGSPACE_RELAY_CALLBACK_ALLOW_CIDR": "192.0.2.0/24, 198.51.100.0/24",
+		"THINGSPACE_RELAY_TRUSTED_PROXY_CIDR":  "10.0.0.0/8",
+	})
+	o, err := parseArgs([]string{"--trusted-proxy-cidr", "127.0.0.1", "--trusted-proxy-cidr", "::1"}, env, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(o.cfg.CallbackAllowCIDRs, " "); got != "192.0.2.0/24 198.51.100.0/24" {
+		t.Errorf("allow-list from the environment = %q", got)
+	}
+	if got := strings.Join(o.cfg.TrustedProxyCIDRs, " "); got != "127.0.0.1 ::1" {
+		t.Errorf("trusted proxies = %q, want the repeated flags (which win over the environment)", got)
+	}
+
+	var stderr bytes.Buffer
+	code := run([]string{"--callback-allow-cidr", "192.0.2.0/33", "--insecure-allow-anonymous"}, noEnv, &stderr)
+	if code != exitUsage || !strings.Contains(stderr.String(), "--callback-allow-cidr") {
+		t.Errorf("bad CIDR: exit %d, %s; want a refusal naming --callback-allow-cidr", code, stderr.String())
+	}
+}

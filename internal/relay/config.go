@@ -27,6 +27,18 @@ type Config struct {
 
 	TLSCert, TLSKey string // PEM files; both set means HTTPS
 
+	// EncryptionKeyFile holds the keys payloads are sealed with at rest (see seal.go); empty
+	// stores them, device credentials included, in plain text.
+	EncryptionKeyFile string
+
+	// CallbackAllowCIDRs, when set, are the only sources callbacks are accepted from (CIDRs or
+	// addresses); TrustedProxyCIDRs are the proxies whose X-Forwarded-For names the source.
+	CallbackAllowCIDRs, TrustedProxyCIDRs []string
+	// A source that sends CallbackFailureLimit callbacks with wrong credentials within
+	// CallbackFailureWindow is answered 429 until the window ends; 0 = the defaults.
+	CallbackFailureLimit  int
+	CallbackFailureWindow time.Duration
+
 	Retention    time.Duration // callbacks older than this are purged; 0 = DefaultRetention
 	MaxBodyBytes int64         // larger callbacks are refused with 413; 0 = DefaultMaxBodyBytes
 
@@ -58,6 +70,12 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.PurgeInterval == 0 {
 		cfg.PurgeInterval = DefaultPurgeInterval
 	}
+	if cfg.CallbackFailureLimit == 0 {
+		cfg.CallbackFailureLimit = DefaultCallbackFailureLimit
+	}
+	if cfg.CallbackFailureWindow == 0 {
+		cfg.CallbackFailureWindow = DefaultCallbackFailureWindow
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -82,8 +100,19 @@ func (cfg Config) validate() error {
 	if cfg.PurgeInterval < 0 {
 		errs = append(errs, errors.New("purge interval must be positive"))
 	}
+	if cfg.CallbackFailureLimit < 0 || cfg.CallbackFailureWindow < 0 {
+		errs = append(errs, errors.New("the callback failure limit and window must be positive"))
+	}
+	if _, err := newSourceFence(cfg.CallbackAllowCIDRs, cfg.TrustedProxyCIDRs); err != nil {
+		errs = append(errs, err)
+	}
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 		errs = append(errs, errors.New("TLS needs both a certificate and a key: set --tls-cert (THINGSPACE_RELAY_TLS_CERT) and --tls-key (THINGSPACE_RELAY_TLS_KEY) together"))
+	}
+	if cfg.EncryptionKeyFile != "" {
+		if _, err := loadKeyring(cfg.EncryptionKeyFile); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if (cfg.CallbackUsername == "") != (cfg.CallbackPassword == "") {
 		errs = append(errs, errors.New("callback credentials come in pairs: set both --callback-username (THINGSPACE_RELAY_CALLBACK_USERNAME) and --callback-password (THINGSPACE_RELAY_CALLBACK_PASSWORD)"))

@@ -24,6 +24,10 @@ type ingestResponse struct {
 }
 
 func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
+	source, admitted := s.admitCallback(w, r)
+	if !admitted {
+		return
+	}
 	if !isJSONContentType(r.Header.Get("Content-Type")) {
 		writeError(w, http.StatusUnsupportedMediaType, "callbacks must be sent as Content-Type: application/json")
 		return
@@ -44,9 +48,7 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.callbackAuthorized(in.envelope.Username, in.envelope.Password) {
-		s.metrics.authFailures.WithLabelValues(endpointIngest).Inc()
-		s.log.Warn("callback refused: wrong listener credentials", "remote", r.RemoteAddr)
-		writeError(w, http.StatusUnauthorized, "the username and password in the callback body do not match the relay's callback credentials")
+		s.refuseCallbackCredentials(w, r, source)
 		return
 	}
 	if err := in.validate(); err != nil {

@@ -33,6 +33,10 @@ type metrics struct {
 	storeUp        prometheus.GaugeFunc
 	requests       *prometheus.CounterVec
 	purged         prometheus.Counter
+
+	// callbacksRefused breaks refused callbacks down by reason; credential failures also count
+	// in authFailures, whose meaning the alerting rules rely on.
+	callbacksRefused *prometheus.CounterVec
 }
 
 // Store operations, the op label of the store metrics.
@@ -61,6 +65,8 @@ func newMetrics(store Store) *metrics {
 		purged: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns,
 			Name: "callbacks_purged_total", Help: "Callbacks deleted by the retention purge."}),
 	}
+	m.callbacksRefused = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns,
+		Name: "callbacks_refused_total", Help: "Callbacks refused before being stored, by reason: credentials (401), source_not_allowed (403), throttled (429)."}, []string{"reason"})
 	// Pinged at scrape time rather than by /healthz, so the value is fresh even where nothing
 	// calls /healthz (a single relay without a load balancer).
 	m.storeUp = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns,
@@ -74,9 +80,12 @@ func newMetrics(store Store) *metrics {
 			return 1
 		})
 	m.registry.MustRegister(m.stored, m.duplicates, m.authFailures, m.waitingReaders, m.storeSeconds,
-		m.storeErrors, m.storeUp, m.requests, m.purged, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		m.storeErrors, m.storeUp, m.requests, m.purged, m.callbacksRefused, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, endpoint := range []string{endpointIngest, endpointRead} {
 		m.authFailures.WithLabelValues(endpoint) // export zeros, so alerts can use rate() from the start
+	}
+	for _, reason := range []string{refusedCredentials, refusedSourceNotAllowed, refusedThrottled} {
+		m.callbacksRefused.WithLabelValues(reason)
 	}
 	for _, op := range storeOps {
 		m.storeErrors.WithLabelValues(op) // likewise: increase() misses a series that starts at 1

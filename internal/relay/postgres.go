@@ -56,6 +56,8 @@ var postgresMigrations = []string{
 	);
 	CREATE UNIQUE INDEX relay_callbacks_dedup ON relay_callbacks (request_id, dedup);
 	CREATE INDEX relay_callbacks_received_at ON relay_callbacks (received_at);`,
+	// A sealed payload (see seal.go) is text, not JSON. json to text needs no table rewrite.
+	`ALTER TABLE relay_callbacks ALTER COLUMN payload TYPE text`,
 }
 
 func openPostgres(ctx context.Context, dsn string) (*postgresStore, error) {
@@ -137,7 +139,7 @@ WITH req AS (
 	RETURNING last_seq, updated_at
 )
 INSERT INTO relay_callbacks (request_id, seq, received_at, dedup, payload)
-SELECT $1, last_seq, updated_at, $2, $3::json FROM req
+SELECT $1, last_seq, updated_at, $2, $3 FROM req
 ON CONFLICT (request_id, dedup) DO NOTHING
 RETURNING seq, received_at`
 
@@ -230,7 +232,7 @@ func (s *postgresStore) original(ctx context.Context, tx pgx.Tx, m Message) (Sto
 }
 
 func (s *postgresStore) List(ctx context.Context, requestID string, after int64, limit int) ([]relaywire.Callback, error) {
-	rows, err := s.pool.Query(ctx, `SELECT seq, received_at, payload::text FROM relay_callbacks
+	rows, err := s.pool.Query(ctx, `SELECT seq, received_at, payload FROM relay_callbacks
 		WHERE request_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, requestID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("postgres list: %w", err)

@@ -51,6 +51,10 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	}
 	r := &Running{server: srv, store: store, listener: ln, url: baseURL(ln.Addr(), cfg.TLSCert != ""), served: make(chan struct{})}
 	cfg.Logger.Info("listening", "addr", ln.Addr().String(), "url", r.url)
+	if cfg.EncryptionKeyFile == "" {
+		// After the "listening" line, which scripts expect first.
+		cfg.Logger.Warn("callback payloads, device credentials included, are stored in plain text: set --encryption-key-file (THINGSPACE_RELAY_ENCRYPTION_KEY_FILE) to encrypt them at rest")
+	}
 	go func() {
 		r.serveErr = srv.Serve(ln)
 		close(r.served)

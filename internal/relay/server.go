@@ -43,6 +43,9 @@ type Server struct {
 	callbackUser, callbackPass, readToken [32]byte
 	checkCallbackAuth, checkReadAuth      bool
 
+	fence    sourceFence      // who may send callbacks (see fence.go)
+	throttle *failureThrottle // who sent too many wrong credentials
+
 	closing     chan struct{} // closed by Shutdown: long-polls answer at once
 	closingOnce sync.Once
 	purgeOnce   sync.Once
@@ -64,6 +67,17 @@ func NewServer(cfg Config, store Store) (*Server, error) {
 	if store == nil {
 		return nil, errors.New("relay: NewServer needs a store (see OpenStore)")
 	}
+	var keys *keyring
+	if cfg.EncryptionKeyFile != "" {
+		if keys, err = loadKeyring(cfg.EncryptionKeyFile); err != nil {
+			return nil, err
+		}
+	}
+	store = sealingStore{Store: store, keys: keys}
+	fence, err := newSourceFence(cfg.CallbackAllowCIDRs, cfg.TrustedProxyCIDRs)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
 		cfg:               cfg,
 		store:             store,
@@ -74,6 +88,8 @@ func NewServer(cfg Config, store Store) (*Server, error) {
 		readToken:         sha256.Sum256([]byte(cfg.ReadToken)),
 		checkCallbackAuth: cfg.CallbackUsername != "",
 		checkReadAuth:     cfg.ReadToken != "",
+		fence:             fence,
+		throttle:          newFailureThrottle(cfg.CallbackFailureLimit, cfg.CallbackFailureWindow),
 		closing:           make(chan struct{}),
 		purgeDone:         make(chan struct{}),
 		parked:            make(map[*parkedPoll]struct{}),
