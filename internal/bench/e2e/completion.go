@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"time"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/simulator"
 )
 
 // Completion is measured without the provider's help, from what the relay and Terraform show
@@ -14,22 +16,37 @@ import (
 // that it had created the resource, which it does once the resource is recorded.
 
 // createdLine matches what Terraform prints, with -no-color, when it has recorded a resource.
-var createdLine = regexp.MustCompile(`^\S+\.` + resourceAddress + `\["(\d+)"\]: Creation complete after \S+ \[id=([^\]]+)\]$`)
+var createdLine = regexp.MustCompile(`^\S+\.` + resourceAddress + `\["(\d+)"\]: Creation complete after \S+ \[id=[^\]]+\]$`)
 
-// creation is one resource's "Creation complete" line.
-type creation struct {
-	id string // the resource's id: for the provider, the request's requestId
-	at time.Time
+// requestsByEID is the requestId the simulator issued for each device's enable request: the
+// script's output cannot be relied on for it, as Terraform may drop the last lines a
+// local-exec command prints when it exits.
+func (s *stack) requestsByEID(devices []device) (map[string]string, error) {
+	out := map[string]string{}
+	for _, r := range s.sim.Requests() {
+		if r.Endpoint == simulator.EndpointProfileAction && r.RequestID != "" {
+			for _, eid := range r.EIDs {
+				out[eid] = r.RequestID
+			}
+		}
+	}
+	for _, d := range devices {
+		if out[d.EID] == "" {
+			return nil, fmt.Errorf("the simulator issued no requestId for EID %s", d.EID)
+		}
+	}
+	return out, nil
 }
 
-// creations reads the "Creation complete" line of every device's resource, by EID. Every
+// creations reads when Terraform printed the "Creation complete" line of every device's
+// resource, by EID. Every
 // configured device, and no other, must have one, so a misread output fails the benchmark
 // instead of skewing it.
-func creations(r *run, devices []device) (map[string]creation, error) {
-	out := map[string]creation{}
+func creations(r *run, devices []device) (map[string]time.Time, error) {
+	out := map[string]time.Time{}
 	for _, line := range r.lines {
 		if m := createdLine.FindStringSubmatch(line.text); m != nil {
-			out[m[1]] = creation{id: m[2], at: line.at}
+			out[m[1]] = line.at
 		}
 	}
 	for _, d := range devices {
@@ -39,23 +56,6 @@ func creations(r *run, devices []device) (map[string]creation, error) {
 	}
 	if len(out) != len(devices) {
 		return nil, fmt.Errorf("the apply created %d resources for %d devices", len(out), len(devices))
-	}
-	return out, nil
-}
-
-// scriptDone matches the last line enable.sh prints, as Terraform shows local-exec output.
-var scriptDone = regexp.MustCompile(`enabled EID (\d+) request_id=(\S+)`)
-
-// scriptRequests reads the requestId each script was answered, by EID, from the apply output.
-func scriptRequests(stdout string, devices []device) (map[string]string, error) {
-	out := map[string]string{}
-	for _, m := range scriptDone.FindAllStringSubmatch(stdout, -1) {
-		out[m[1]] = m[2]
-	}
-	for _, d := range devices {
-		if out[d.EID] == "" {
-			return nil, fmt.Errorf("the apply output has no line of enable.sh finishing EID %s", d.EID)
-		}
 	}
 	return out, nil
 }
@@ -76,7 +76,7 @@ type completions struct {
 // measureCompletions pairs each device's creation with its request's final callback on the
 // relay, and, when withWake, with the relay's first answer that carried it. Call it after the
 // counts are taken: it reads the relay.
-func (s *stack) measureCompletions(ctx context.Context, r *run, created map[string]creation, requestByEID map[string]string,
+func (s *stack) measureCompletions(ctx context.Context, r *run, created map[string]time.Time, requestByEID map[string]string,
 	withWake bool) (completions, error) {
 	var c completions
 	ids := make([]string, 0, len(requestByEID))
@@ -95,13 +95,13 @@ func (s *stack) measureCompletions(ctx context.Context, r *run, created map[stri
 		}
 	}
 	var lastStored time.Time
-	for eid, cr := range created {
+	for eid, createdAt := range created {
 		id := requestByEID[eid]
 		final, ok := finals[id]
 		if !ok {
 			return c, fmt.Errorf("the relay holds no final callback for request %s (EID %s)", id, eid)
 		}
-		c.overhead = append(c.overhead, cr.at.Sub(final.storedAt))
+		c.overhead = append(c.overhead, createdAt.Sub(final.storedAt))
 		if final.storedAt.After(lastStored) {
 			lastStored = final.storedAt
 		}

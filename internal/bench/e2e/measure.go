@@ -21,6 +21,8 @@ type bench struct {
 	cliConfig string
 	dir       string
 	block     int // next device range, so no two measurements share a device
+	// profileDir, when set, gets a CPU profile of one more plan per N (profile.go).
+	profileDir string
 }
 
 // sizeResult is every figure measured for one N.
@@ -83,9 +85,11 @@ func (b *bench) measure(ctx context.Context, n int) (*sizeResult, error) {
 	if err := b.measureProvider(ctx, n, res, data); err != nil {
 		return nil, err
 	}
-	progress("N=%d: apply %s (lower bound %s); plan %s against terraform_data's %s and %s with equal state (medians of %d)", n,
-		secs(res.provider.elapsed), secs(res.lowerBound()), secs(res.providerPlan().elapsed), secs(res.dataPlan().elapsed),
-		secs(res.equalStatePlan().elapsed), planRounds)
+	plan := res.providerPlan()
+	progress("N=%d: apply %s (lower bound %s); plan %s against terraform_data's %s and %s with equal state (medians of %d); "+
+		"plan CPU %s against %s and %s; provider CPU per resource %s", n, secs(res.provider.elapsed), secs(res.lowerBound()),
+		secs(plan.elapsed), secs(res.dataPlan().elapsed), secs(res.equalStatePlan().elapsed), planRounds, secs(plan.cpu),
+		secs(res.dataPlan().cpu), secs(res.equalStatePlan().cpu), perResource(plan.usage.providerCPU, n))
 
 	progress("N=%d: %d terraform_data resources running enable.sh (the shell script)", n, n)
 	if res.script, err = b.measureScript(ctx, n); err != nil {
@@ -159,9 +163,9 @@ func (b *bench) measureProvider(ctx context.Context, n int, res *sizeResult, dat
 	if err != nil {
 		return err
 	}
-	requestByEID := make(map[string]string, len(created))
-	for eid, c := range created {
-		requestByEID[eid] = c.id // the resource's id is its requestId
+	requestByEID, err := st.requestsByEID(devices)
+	if err != nil {
+		return err
 	}
 	if res.provider.completions, err = st.measureCompletions(ctx, res.provider.run, created, requestByEID, true); err != nil {
 		return err
@@ -200,6 +204,16 @@ func (b *bench) measureProvider(ctx context.Context, n int, res *sizeResult, dat
 		res.dataPlans, res.providerPlans = append(res.dataPlans, dataPlan), append(res.providerPlans, providerPlan)
 		res.equalStatePlans = append(res.equalStatePlans, equalStatePlan)
 	}
+	if b.profileDir == "" {
+		return nil
+	}
+	path := filepath.Join(b.profileDir, fmt.Sprintf("plan-%d.pprof", n))
+	p, err := profilePlan(ctx, t, st.env(), path)
+	if err != nil {
+		return err
+	}
+	progress("N=%d: profiled plan %s, provider CPU %s (%s per resource), Terraform CPU %s; profile in %s", n, secs(p.elapsed),
+		secs(p.providerCPU), perResource(p.providerCPU, n), secs(p.cpu), path)
 	return nil
 }
 
@@ -229,7 +243,7 @@ func (b *bench) measureScript(ctx context.Context, n int) (res applyResult, err 
 	if err != nil {
 		return res, err
 	}
-	requestByEID, err := scriptRequests(res.stdout, devices)
+	requestByEID, err := st.requestsByEID(devices)
 	if err != nil {
 		return res, err
 	}
