@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
@@ -55,7 +56,7 @@ func profilePlan(ctx context.Context, t *terraform, stackEnv []string, path stri
 	served := make(chan error, 1)
 	go func() {
 		served <- tf6server.Serve("registry.terraform.io/"+localprovider.Source, providerserver.NewProtocol6(provider.New("bench")()),
-			tf6server.WithDebug(ctx, reattach, closed))
+			tf6server.WithDebug(ctx, reattach, closed), tf6server.WithGoPluginLogger(hclog.NewNullLogger()))
 	}()
 	var cfg *plugin.ReattachConfig
 	select {
