@@ -2,6 +2,7 @@ package main
 
 import (
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,11 +21,18 @@ const (
 	variantProvider variant = "provider"
 	// variantScript is N terraform_data resources whose local-exec runs enable.sh.
 	variantScript variant = "shell script"
+	// variantEqualState is N terraform_data resources whose input holds the values of the
+	// provider's resources as the provider's apply stored them (stateFile): what Terraform
+	// itself costs for that much state.
+	variantEqualState variant = "equal-state terraform_data"
 )
 
 func (v variant) dirName() string {
-	return map[variant]string{variantData: "data", variantProvider: "provider", variantScript: "script"}[v]
+	return map[variant]string{variantData: "data", variantProvider: "provider", variantScript: "script", variantEqualState: "equal-state"}[v]
 }
+
+// stateFile is where each variant's equal-state values are written.
+const stateFile = "state.tf.json"
 
 // enableScript is what users write today: curl, sh and a little sed.
 //
@@ -95,6 +103,13 @@ resource "thingspace_euicc_profile_enablement" %q {
   }
 }
 `, resourceAddress)
+	case variantEqualState:
+		return fmt.Sprintf(`# local.state (%s) holds, per EID, the attributes of the provider's resource.
+resource "terraform_data" %q {
+  for_each = local.devices
+  input    = local.state[each.key]
+}
+`, stateFile, resourceAddress)
 	default:
 		return fmt.Sprintf(`resource "terraform_data" %q {
   for_each = local.devices
@@ -102,4 +117,38 @@ resource "thingspace_euicc_profile_enablement" %q {
 }
 `, resourceAddress)
 	}
+}
+
+// writeEqualState writes, into dir, local.state: the attributes of every resource in the
+// Terraform state file providerState, by its for_each key (the EID), in JSON syntax.
+func writeEqualState(dir, providerState string) error {
+	data, err := os.ReadFile(providerState)
+	if err != nil {
+		return err
+	}
+	var state struct {
+		Resources []struct {
+			Type      string `json:"type"`
+			Instances []struct {
+				IndexKey   string                     `json:"index_key"`
+				Attributes map[string]json.RawMessage `json:"attributes"`
+			} `json:"instances"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(data, &state); err != nil {
+		return fmt.Errorf("%s: %w", providerState, err)
+	}
+	values := map[string]map[string]json.RawMessage{}
+	for _, r := range state.Resources {
+		for _, in := range r.Instances {
+			values[in.IndexKey] = in.Attributes
+		}
+	}
+	out, err := json.Marshal(map[string]any{"locals": map[string]any{"state": values}})
+	if err != nil {
+		return err
+	}
+	// In Terraform's JSON syntax a string is a template: escape what would start one.
+	escaped := strings.NewReplacer("${", "$${", "%{", "%%{").Replace(string(out))
+	return os.WriteFile(filepath.Join(dir, stateFile), []byte(escaped), 0o644)
 }

@@ -5,7 +5,8 @@
 //   - N plain terraform_data resources (what Terraform itself costs, apply and plan);
 //   - N thingspace_euicc_profile_enablement resources: apply time against its lower bound, the
 //     time from the relay storing a device's final callback to the resource returning, requests
-//     received by the simulator and the relay, peak memory of the provider, and the plan;
+//     received by the simulator and the relay, peak memory of the provider, and the plan, also
+//     against N terraform_data resources holding the same state;
 //   - N terraform_data resources whose local-exec runs a curl shell script, what users write
 //     without the provider.
 //
@@ -36,6 +37,7 @@ type options struct {
 	out       string
 	sizes     []int
 	keep      bool
+	profile   string
 }
 
 func main() {
@@ -59,6 +61,8 @@ func parseFlags() (options, error) {
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "markdown file whose e2e section is rewritten; \"-\" prints it instead")
 	flag.StringVar(&sizes, "sizes", "1,100,500", "numbers of devices (resources) to measure, comma-separated")
 	flag.BoolVar(&o.keep, "keep", false, "keep the working directories (configurations, state, logs) and print where")
+	flag.StringVar(&o.profile, "cpuprofile", "", "directory to write, per N, the CPU profile of one more plan (plan-N.pprof) "+
+		"against the provider served in the benchmark process; its figures are printed, not written to -out")
 	flag.Parse()
 	if o.terraform == "" || !filepath.IsAbs(o.terraform) {
 		return o, errors.New("-terraform must be the absolute path of a Terraform CLI (make bench finds one with scripts/terraform.sh)")
@@ -87,7 +91,12 @@ func runBench(ctx context.Context, o options) error {
 	} else {
 		defer os.RemoveAll(dir)
 	}
-	b := &bench{tfPath: o.terraform, dir: dir}
+	b := &bench{tfPath: o.terraform, dir: dir, profileDir: o.profile}
+	if o.profile != "" {
+		if err := os.MkdirAll(o.profile, 0o755); err != nil {
+			return err
+		}
+	}
 	m, err := b.prepare(ctx, curl)
 	if err != nil {
 		return err

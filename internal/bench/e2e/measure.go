@@ -21,6 +21,8 @@ type bench struct {
 	cliConfig string
 	dir       string
 	block     int // next device range, so no two measurements share a device
+	// profileDir, when set, gets a CPU profile of one more plan per N (profile.go).
+	profileDir string
 }
 
 // sizeResult is every figure measured for one N.
@@ -34,19 +36,19 @@ type sizeResult struct {
 	providerPlans []*run
 	// planCounts are the requests of the first provider plan.
 	planCounts counts
+	// Terraform alone with the provider's state: N terraform_data resources whose input holds
+	// the values the provider's resources hold.
+	equalStatePlans []*run
 	// What users write today: a local-exec shell script per device.
 	script applyResult
 }
 
 // applyResult is one apply of N devices, with what the servers saw and how long each
-// resource took to return after the relay stored its device's final callback.
+// resource took to finish after the relay stored its device's final callback.
 type applyResult struct {
 	*run
-	counts   counts
-	overhead []time.Duration
-	// wake is, for the provider, the part of overhead from the relay storing the final callback
-	// to the provider holding it (the long-poll's answer).
-	wake []time.Duration
+	counts counts
+	completions
 }
 
 // lowerBound is the least time the work can take: ceil(N/parallelism) waves of callbackDelay,
@@ -56,8 +58,9 @@ func (r sizeResult) lowerBound() time.Duration {
 	return time.Duration(waves)*callbackDelay + r.dataApply.elapsed
 }
 
-func (r sizeResult) dataPlan() *run     { return medianRun(r.dataPlans) }
-func (r sizeResult) providerPlan() *run { return medianRun(r.providerPlans) }
+func (r sizeResult) dataPlan() *run       { return medianRun(r.dataPlans) }
+func (r sizeResult) providerPlan() *run   { return medianRun(r.providerPlans) }
+func (r sizeResult) equalStatePlan() *run { return medianRun(r.equalStatePlans) }
 
 // medianRun is the run with the median wall time.
 func medianRun(runs []*run) *run {
@@ -82,8 +85,11 @@ func (b *bench) measure(ctx context.Context, n int) (*sizeResult, error) {
 	if err := b.measureProvider(ctx, n, res, data); err != nil {
 		return nil, err
 	}
-	progress("N=%d: apply %s (lower bound %s); plan %s against terraform_data's %s (medians of %d)", n,
-		secs(res.provider.elapsed), secs(res.lowerBound()), secs(res.providerPlan().elapsed), secs(res.dataPlan().elapsed), planRounds)
+	plan := res.providerPlan()
+	progress("N=%d: apply %s (lower bound %s); plan %s against terraform_data's %s and %s with equal state (medians of %d); "+
+		"plan CPU %s against %s and %s; provider CPU per resource %s", n, secs(res.provider.elapsed), secs(res.lowerBound()),
+		secs(plan.elapsed), secs(res.dataPlan().elapsed), secs(res.equalStatePlan().elapsed), planRounds, secs(plan.cpu),
+		secs(res.dataPlan().cpu), secs(res.equalStatePlan().cpu), perResource(plan.usage.providerCPU, n))
 
 	progress("N=%d: %d terraform_data resources running enable.sh (the shell script)", n, n)
 	if res.script, err = b.measureScript(ctx, n); err != nil {
@@ -104,6 +110,20 @@ func (b *bench) workdir(ctx context.Context, v variant, n int, env []string) (*t
 	}
 	t := &terraform{path: b.tfPath, dir: dir, env: append(b.baseEnv(), env...)}
 	return t, devices, t.init(ctx)
+}
+
+// equalStateWorkdir returns an initialised working directory of N terraform_data resources
+// holding the values of the provider's resources in applied, whose devices they are.
+func (b *bench) equalStateWorkdir(ctx context.Context, applied *terraform, devices []device) (*terraform, error) {
+	dir := filepath.Join(b.dir, fmt.Sprintf("n%d-%s", len(devices), variantEqualState.dirName()))
+	if err := writeConfig(dir, variantEqualState, devices); err != nil {
+		return nil, err
+	}
+	if err := writeEqualState(dir, filepath.Join(applied.dir, "terraform.tfstate")); err != nil {
+		return nil, err
+	}
+	t := &terraform{path: b.tfPath, dir: dir, env: b.baseEnv()}
+	return t, t.init(ctx)
 }
 
 // baseEnv isolates Terraform from the caller's configuration and logging settings.
@@ -131,8 +151,7 @@ func (b *bench) measureProvider(ctx context.Context, n int, res *sizeResult, dat
 	if err != nil {
 		return err
 	}
-	logPath := filepath.Join(t.dir, "apply.log")
-	if res.provider.run, err = t.apply(ctx, "TF_LOG_PROVIDER=INFO", "TF_LOG_PATH="+logPath); err != nil {
+	if res.provider.run, err = t.apply(ctx); err != nil {
 		return err
 	}
 	afterApply, err := st.counts(ctx)
@@ -140,11 +159,30 @@ func (b *bench) measureProvider(ctx context.Context, n int, res *sizeResult, dat
 		return err
 	}
 	res.provider.counts = afterApply.minus(before)
-	if res.provider.overhead, res.provider.wake, err = providerOverheads(logPath, devices); err != nil {
+	created, err := creations(res.provider.run, devices)
+	if err != nil {
+		return err
+	}
+	requestByEID, err := st.requestsByEID(devices)
+	if err != nil {
+		return err
+	}
+	if res.provider.completions, err = st.measureCompletions(ctx, res.provider.run, created, requestByEID, true); err != nil {
+		return err
+	}
+	equalState, err := b.equalStateWorkdir(ctx, t, devices)
+	if err != nil {
+		return err
+	}
+	if _, err := equalState.apply(ctx); err != nil {
 		return err
 	}
 	for round := range planRounds {
 		dataPlan, err := data.plan(ctx)
+		if err != nil {
+			return err
+		}
+		equalStatePlan, err := equalState.plan(ctx)
 		if err != nil {
 			return err
 		}
@@ -164,7 +202,18 @@ func (b *bench) measureProvider(ctx context.Context, n int, res *sizeResult, dat
 			res.planCounts = endPlan.minus(startPlan)
 		}
 		res.dataPlans, res.providerPlans = append(res.dataPlans, dataPlan), append(res.providerPlans, providerPlan)
+		res.equalStatePlans = append(res.equalStatePlans, equalStatePlan)
 	}
+	if b.profileDir == "" {
+		return nil
+	}
+	path := filepath.Join(b.profileDir, fmt.Sprintf("plan-%d.pprof", n))
+	p, err := profilePlan(ctx, t, st.env(), path)
+	if err != nil {
+		return err
+	}
+	progress("N=%d: profiled plan %s, provider CPU %s (%s per resource), Terraform CPU %s; profile in %s", n, secs(p.elapsed),
+		secs(p.providerCPU), perResource(p.providerCPU, n), secs(p.cpu), path)
 	return nil
 }
 
@@ -190,15 +239,15 @@ func (b *bench) measureScript(ctx context.Context, n int) (res applyResult, err 
 		return res, err
 	}
 	res.counts = after.minus(before)
-	finished, err := scriptFinishes(res.stdout, devices)
+	created, err := creations(res.run, devices)
 	if err != nil {
 		return res, err
 	}
-	stored, err := st.finalReceivedAt(ctx, requestIDs(finished))
+	requestByEID, err := st.requestsByEID(devices)
 	if err != nil {
 		return res, err
 	}
-	res.overhead, err = scriptOverheads(finished, stored)
+	res.completions, err = st.measureCompletions(ctx, res.run, created, requestByEID, false)
 	return res, err
 }
 

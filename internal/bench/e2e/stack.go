@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"path/filepath"
 	"time"
@@ -29,8 +30,13 @@ const (
 
 // stack is a fresh simulator and relay for one measurement, so every count starts at zero.
 type stack struct {
-	sim   *simulator.Simulator
-	relay *relay.Running
+	sim *simulator.Simulator
+	// relay serves on relayTap, which sees when each answer left the relay (relaytap.go).
+	relay      *relay.Server
+	relayStore relay.Store
+	relayTap   *tapListener
+	relayURL   string
+	relayDone  chan error
 	// readToken is the relay's bearer for readers (the provider and the shell script).
 	readToken string
 	// http reads the relay's /metrics; its own requests are not reads of callbacks.
@@ -42,34 +48,61 @@ type stack struct {
 func startStack(ctx context.Context, dir string) (*stack, error) {
 	callbackUser, callbackPassword := "bench-callbacks", randomSecret()
 	s := &stack{readToken: randomSecret(), http: &http.Client{Timeout: 10 * time.Second}}
-	var err error
-	s.relay, err = relay.Start(ctx, relay.Config{
-		Listen:           "127.0.0.1:0",
+	if err := s.startRelay(ctx, relay.Config{
 		Store:            "sqlite:" + filepath.Join(dir, "relay.db"),
 		CallbackUsername: callbackUser,
 		CallbackPassword: callbackPassword,
 		ReadToken:        s.readToken,
-	})
-	if err != nil {
+	}); err != nil {
 		return nil, fmt.Errorf("starting the relay: %w", err)
 	}
+	var err error
 	s.sim, err = simulator.Start(simulator.Options{
 		MaxConcurrentDeliveries: maxDeliveries,
 		DefaultBehavior:         simulator.DeviceBehavior{Outcome: simulator.OutcomeSuccess, Delay: simulator.Duration(callbackDelay)},
 		Listeners: []simulator.Listener{{Account: simulator.DefaultAccount, CallbackListener: thingspace.CallbackListener{
-			Name: thingspace.ServiceDeviceProfile, URL: s.relay.URL() + "/callbacks",
+			Name: thingspace.ServiceDeviceProfile, URL: s.relayURL + "/callbacks",
 			Username: callbackUser, Password: callbackPassword,
 		}}},
 	})
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("starting the simulator: %w", err), s.relay.Close())
+		return nil, errors.Join(fmt.Errorf("starting the simulator: %w", err), s.closeRelay())
 	}
 	return s, nil
 }
 
+// startRelay does what relay.Start does, but serves on a tapped loopback listener.
+func (s *stack) startRelay(ctx context.Context, cfg relay.Config) error {
+	var err error
+	if s.relayStore, err = relay.OpenStore(ctx, cfg.Store); err != nil {
+		return err
+	}
+	if s.relay, err = relay.NewServer(cfg, s.relayStore); err != nil {
+		return errors.Join(err, s.relayStore.Close())
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return errors.Join(err, s.relayStore.Close())
+	}
+	s.relayTap, s.relayURL, s.relayDone = &tapListener{Listener: ln}, "http://"+ln.Addr().String(), make(chan error, 1)
+	go func() { s.relayDone <- s.relay.Serve(s.relayTap) }()
+	return nil
+}
+
+// closeRelay stops the relay as relay.Running.Close does: held long-polls are answered first.
+func (s *stack) closeRelay() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err := s.relay.Shutdown(ctx)
+	if serveErr := <-s.relayDone; !errors.Is(serveErr, http.ErrServerClosed) {
+		err = errors.Join(err, serveErr)
+	}
+	return errors.Join(err, s.relayStore.Close())
+}
+
 // close stops the simulator first, so no callback is sent to a relay that is gone.
 func (s *stack) close() error {
-	return errors.Join(s.sim.Close(), s.relay.Close())
+	return errors.Join(s.sim.Close(), s.closeRelay())
 }
 
 // env is the environment that points both the provider and the shell script at this stack, the
@@ -83,7 +116,7 @@ func (s *stack) env() []string {
 		"THINGSPACE_PASSWORD=" + simulator.DefaultPassword,
 		"THINGSPACE_ACCOUNT_NAME=" + simulator.DefaultAccount,
 		"THINGSPACE_SMSR_OID=" + smsrOid,
-		"THINGSPACE_RELAY_URL=" + s.relay.URL(),
+		"THINGSPACE_RELAY_URL=" + s.relayURL,
 		"THINGSPACE_RELAY_TOKEN=" + s.readToken,
 	}
 }
@@ -118,20 +151,26 @@ func (s *stack) counts(ctx context.Context) (counts, error) {
 			c.Other++
 		}
 	}
-	answered, err := relaymetrics.AnsweredRequests(ctx, s.http, s.relay.URL())
+	answered, err := relaymetrics.AnsweredRequests(ctx, s.http, s.relayURL)
 	c.RelayReads, c.RelayCallbacks = answered[relay.RouteRequests], answered[relay.RouteCallbacks]
 	return c, err
 }
 
-// finalReceivedAt asks the relay when it stored the final callback of each request, for the
-// shell script, which (unlike the provider) does not log it. Call it after the counts are taken:
-// these reads are the benchmark's, not the script's.
-func (s *stack) finalReceivedAt(ctx context.Context, requestIDs []string) (map[string]time.Time, error) {
-	client, err := relayclient.New(relayclient.Config{BaseURL: s.relay.URL(), Token: s.readToken})
+// finalCallback is the callback that gave a request its final answer, as the relay stored it.
+type finalCallback struct {
+	seq      int64
+	storedAt time.Time // the relay's receivedAt
+}
+
+// finalCallbacks asks the relay for the final callback of each request: every benchmark request
+// names one device, so it is the request's first final callback. Call it after the counts are
+// taken: these reads are the benchmark's, not Terraform's.
+func (s *stack) finalCallbacks(ctx context.Context, requestIDs []string) (map[string]finalCallback, error) {
+	client, err := relayclient.New(relayclient.Config{BaseURL: s.relayURL, Token: s.readToken})
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]time.Time, len(requestIDs))
+	out := make(map[string]finalCallback, len(requestIDs))
 	for _, id := range requestIDs {
 		page, err := client.Fetch(ctx, id, 0, 0)
 		if err != nil {
@@ -140,7 +179,7 @@ func (s *stack) finalReceivedAt(ctx context.Context, requestIDs []string) (map[s
 		for _, c := range page.Callbacks {
 			cb, err := thingspace.ParseCallback(c.Payload)
 			if err == nil && cb.Outcome().Final() {
-				out[id] = c.ReceivedAt
+				out[id] = finalCallback{seq: c.Seq, storedAt: c.ReceivedAt}
 				break
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -22,12 +23,20 @@ type terraform struct {
 	path string
 	dir  string
 	env  []string
+	// unwatched skips the /proc scans, whose CPU would count as the provider's when the
+	// provider runs in the benchmark process (profile.go).
+	unwatched bool
 }
 
 // run is what one Terraform command did.
 type run struct {
 	elapsed time.Duration
-	stdout  string
+	// ended is when Terraform exited.
+	ended  time.Time
+	stdout string
+	// lines are stdout's lines with the moment the benchmark read each: Terraform prints a
+	// resource's "Creation complete" when it has recorded the resource.
+	lines []timedLine
 	// exitCode matters for `plan -detailed-exitcode` (2 = changes).
 	exitCode int
 	// cpu is the CPU time (user + system) of Terraform and every process it started and reaped
@@ -46,16 +55,24 @@ func (t *terraform) exec(ctx context.Context, extraEnv []string, allowed []int, 
 	// Ctrl-C: Terraform stops gracefully on SIGINT, as from a terminal.
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = time.Minute
-	var stdout, stderr bytes.Buffer
+	var stdout timedLines
+	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting terraform %s: %w", args[0], err)
 	}
-	watch := watchMemory(cmd.Process.Pid, localprovider.Binary)
+	var watch *memoryWatch
+	if !t.unwatched {
+		watch = watchMemory(cmd.Process.Pid, localprovider.Binary)
+	}
 	err := cmd.Wait()
-	r := &run{elapsed: time.Since(start), stdout: stdout.String(), usage: watch.finish()}
+	ended := time.Now()
+	r := &run{elapsed: ended.Sub(start), ended: ended, stdout: stdout.all.String(), lines: stdout.lines}
+	if watch != nil {
+		r.usage = watch.finish()
+	}
 	if cmd.ProcessState != nil {
 		r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
@@ -69,7 +86,7 @@ func (t *terraform) exec(ctx context.Context, extraEnv []string, allowed []int, 
 		}
 	}
 	if err != nil {
-		return r, fmt.Errorf("terraform %s in %s: %w\n%s%s", strings.Join(args, " "), t.dir, err, tail(stdout.String(), 30), tail(stderr.String(), 30))
+		return r, fmt.Errorf("terraform %s in %s: %w\n%s%s", strings.Join(args, " "), t.dir, err, tail(stdout.all.String(), 30), tail(stderr.String(), 30))
 	}
 	return r, nil
 }
@@ -85,8 +102,8 @@ func (t *terraform) apply(ctx context.Context, extraEnv ...string) (*run, error)
 
 // plan refreshes every resource and fails unless the plan is empty: a refresh that finds a
 // change would mean the apply did not record what it did.
-func (t *terraform) plan(ctx context.Context) (*run, error) {
-	r, err := t.exec(ctx, nil, []int{2}, "plan", "-input=false", "-no-color", "-detailed-exitcode", fmt.Sprintf("-parallelism=%d", parallelism))
+func (t *terraform) plan(ctx context.Context, extraEnv ...string) (*run, error) {
+	r, err := t.exec(ctx, extraEnv, []int{2}, "plan", "-input=false", "-no-color", "-detailed-exitcode", fmt.Sprintf("-parallelism=%d", parallelism))
 	if err == nil && r.exitCode != 0 {
 		return r, fmt.Errorf("terraform plan in %s found changes after the apply:\n%s", t.dir, tail(r.stdout, 40))
 	}
@@ -108,4 +125,35 @@ func tail(s string, lines int) string {
 		all = all[len(all)-lines:]
 	}
 	return strings.Join(all, "\n") + "\n"
+}
+
+// timedLine is one line of output and when it arrived.
+type timedLine struct {
+	text string
+	at   time.Time
+}
+
+// timedLines collects a command's output as it arrives, noting when each line was complete.
+// Terraform writes its output unbuffered, so that is when Terraform printed it.
+type timedLines struct {
+	mu      sync.Mutex
+	all     bytes.Buffer
+	partial []byte
+	lines   []timedLine
+}
+
+func (t *timedLines) Write(p []byte) (int, error) {
+	at := time.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.all.Write(p)
+	t.partial = append(t.partial, p...)
+	for {
+		i := bytes.IndexByte(t.partial, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		t.lines = append(t.lines, timedLine{text: string(t.partial[:i]), at: at})
+		t.partial = t.partial[i+1:]
+	}
 }
