@@ -116,21 +116,9 @@ func parseExchanges(received, sent []byte, writes []writeMark) ([]readAnswer, er
 	responses := bufio.NewReader(counted)
 	var out []readAnswer
 	for {
-		req, err := http.ReadRequest(requests)
-		if err != nil {
-			return out, nil // nothing more was asked, or the rest is still arriving
-		}
-		if _, err := io.Copy(io.Discard, req.Body); err != nil {
-			return out, nil
-		}
-		resp, err := http.ReadResponse(responses, req)
-		if err != nil {
-			return out, nil // not answered (yet): the reader left, or the relay is still waiting
-		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return out, nil
+		req, resp, body, complete := nextExchange(requests, responses)
+		if !complete {
+			return out, nil // nothing more was asked, or the answer is still on its way
 		}
 		requestID, isRead := strings.CutPrefix(req.URL.Path, "/v1/requests/")
 		if !isRead || req.Method != http.MethodGet || resp.StatusCode != http.StatusOK {
@@ -151,6 +139,23 @@ func parseExchanges(received, sent []byte, writes []writeMark) ([]readAnswer, er
 		}
 		out = append(out, a)
 	}
+}
+
+// nextExchange reads one request and its whole answer; complete is false when the connection's
+// record ends first (the reader left, or the relay is still waiting to answer).
+func nextExchange(requests, responses *bufio.Reader) (req *http.Request, resp *http.Response, body []byte, complete bool) {
+	req, err := http.ReadRequest(requests)
+	if err == nil {
+		_, err = io.Copy(io.Discard, req.Body)
+	}
+	if err == nil {
+		resp, err = http.ReadResponse(responses, req)
+	}
+	if err == nil {
+		body, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	return req, resp, body, err == nil
 }
 
 // writtenAt is when the byte at offset end-1 was written: the first write reaching end.

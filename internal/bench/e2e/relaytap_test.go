@@ -60,7 +60,7 @@ func TestTapListenerSeesHijackedAnswers(t *testing.T) {
 		conn.Close()
 	})}
 	go func() { _ = srv.Serve(tap) }()
-	defer srv.Shutdown(context.Background())
+	defer func() { _ = srv.Shutdown(context.Background()) }()
 	resp, err := http.Get("http://" + ln.Addr().String() + "/v1/requests/req-a?wait=25s")
 	if err != nil {
 		t.Fatal(err)

@@ -96,8 +96,8 @@ func (t *terraform) init(ctx context.Context) error {
 	return err
 }
 
-func (t *terraform) apply(ctx context.Context, extraEnv ...string) (*run, error) {
-	return t.exec(ctx, extraEnv, nil, "apply", "-input=false", "-auto-approve", "-no-color", fmt.Sprintf("-parallelism=%d", parallelism))
+func (t *terraform) apply(ctx context.Context) (*run, error) {
+	return t.exec(ctx, nil, nil, "apply", "-input=false", "-auto-approve", "-no-color", fmt.Sprintf("-parallelism=%d", parallelism))
 }
 
 // plan refreshes every resource and fails unless the plan is empty: a refresh that finds a
