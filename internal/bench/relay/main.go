@@ -110,6 +110,8 @@ func run(o options) error {
 		res.print()
 		results = append(results, res)
 	}
+	env.loadAfter = loadAverage()
+	fmt.Printf("load average (1 min): %s before, %s after\n", env.loadBefore, env.loadAfter)
 	if o.out == "-" {
 		return nil
 	}
@@ -222,11 +224,21 @@ func moduleRoot() (string, error) {
 }
 
 type machine struct {
-	cores     int
-	goVersion string
-	date      string
+	cores                 int
+	goVersion             string
+	date                  string
+	loadBefore, loadAfter string
 }
 
 func machineInfo() machine {
-	return machine{cores: runtime.NumCPU(), goVersion: runtime.Version(), date: time.Now().UTC().Format("2006-01-02")}
+	return machine{cores: runtime.NumCPU(), goVersion: runtime.Version(), date: time.Now().UTC().Format("2006-01-02"), loadBefore: loadAverage()}
+}
+
+// loadAverage is the 1-minute load average, to tell a quiet machine from a busy one.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if fields := strings.Fields(string(data)); err == nil && len(fields) > 0 {
+		return fields[0]
+	}
+	return "unknown"
 }

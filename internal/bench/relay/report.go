@@ -52,7 +52,9 @@ func renderSection(m machine, o options, results []result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Relay (`thingspace-relay`)\n\n")
 	fmt.Fprintf(&b, "Measured %s on %d cores, %s, with the built relay binary as a child process on loopback. "+
-		"SQLite runs in WAL mode with `synchronous=FULL`. Each measurement uses a fresh relay and store.\n\n", m.date, m.cores, m.goVersion)
+		"SQLite runs in WAL mode with `synchronous=FULL`. Each measurement uses a fresh relay and store. "+
+		"Load average (1 min) %s before the run and %s after: other work on the machine slows the latencies and the ingest rate, not the memory figures.\n\n",
+		m.date, m.cores, m.goVersion, m.loadBefore, m.loadAfter)
 	fmt.Fprintf(&b, "- **ingest**: %d distinct ~1 KB callbacks from %d concurrent keep-alive connections; latency is POST to 200 (after the commit).\n", o.callbacks, o.senders)
 	fmt.Fprintf(&b, "- **wake-up**: %d held long-polls, each answered by one callback; latency is from the callback's `receivedAt` (taken just before the commit) to the reader holding the answer.\n", o.wakeups)
 	fmt.Fprintf(&b, "- **idle memory**: %d long-polls (`wait=60s`, distinct request ids) held at once; VmRSS of the relay process from /proc, and VmHWM (its peak over the run).\n", o.idle)
