@@ -214,3 +214,15 @@ func longPollThenPost(t *testing.T, readURL, postURL, requestID string) *relaywi
 	}
 	return a.page
 }
+
+// wakeChannel returns a channel with room for one pending wake-up and the function that fills
+// it without ever blocking, for tests that wait on a store's notifications.
+func wakeChannel() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	return ch, func() {
+		select {
+		case ch <- struct{}{}:
+		default: // a wake-up is already pending; one is enough
+		}
+	}
+}

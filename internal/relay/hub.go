@@ -59,15 +59,3 @@ func (h *hub) notifyAll() {
 		}
 	}
 }
-
-// wakeChannel returns a channel with room for one pending wake-up and the function that fills
-// it without ever blocking, for readers that wait in a goroutine.
-func wakeChannel() (<-chan struct{}, func()) {
-	ch := make(chan struct{}, 1)
-	return ch, func() {
-		select {
-		case ch <- struct{}{}:
-		default: // a wake-up is already pending; one is enough
-		}
-	}
-}

@@ -319,6 +319,54 @@ func TestLongPollOverHTTP2(t *testing.T) {
 	}
 }
 
+// Over HTTP/2 a held long-poll ends with an empty page when its wait runs out, and one whose
+// reader resets its stream stops counting as waiting at once.
+func TestHTTP2LongPollEndsEmptyOrWhenItsReaderLeaves(t *testing.T) {
+	t.Parallel()
+	certFile, keyFile, pool := selfSignedCert(t)
+	r := startRelay(t, testStoreDSN(t, "sqlite"), func(c *Config) { c.TLSCert, c.TLSKey = certFile, keyFile })
+	httpClient := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}}
+	resp, err := httpClient.Get(r.URL() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 {
+		t.Fatalf("the client spoke %s; this test needs HTTP/2", resp.Proto)
+	}
+	c := testClient(t, r.URL(), func(cfg *relayclient.Config) { cfg.HTTPClient = httpClient })
+
+	const wait = 200 * time.Millisecond
+	start := time.Now()
+	page, err := c.Fetch(context.Background(), "req-h2-empty", 3, wait)
+	if err != nil || len(page.Callbacks) != 0 || page.Next != 3 {
+		t.Fatalf("long-poll = %+v, %v; want an empty page with next = after", page, err)
+	}
+	if elapsed := time.Since(start); elapsed < wait {
+		t.Errorf("the long-poll ended after %v, before its wait of %v", elapsed, wait)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	left := make(chan error, 1)
+	go func() {
+		_, err := c.Fetch(ctx, "req-h2-left", 0, relaywire.MaxWait)
+		left <- err
+	}()
+	waitForReader(t, r.URL())
+	cancel()
+	if err := <-left; err == nil {
+		t.Fatal("a cancelled long-poll returned no error")
+	}
+	testsupport.Eventually(t, "the reader that left to be forgotten", func() bool {
+		return metricValue(t, r.URL(), "thingspace_relay_waiting_readers") == "0"
+	})
+	// Its request is served as usual afterwards.
+	postJSON(t, r.URL(), callbackBody("req-h2-left", "Success", 1))
+	if page, err := c.Fetch(context.Background(), "req-h2-left", 0, relaywire.MaxWait); err != nil || len(page.Callbacks) != 1 {
+		t.Fatalf("long-poll after the reader left = %+v, %v; want the callback", page, err)
+	}
+}
+
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -32,10 +32,15 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if q.wait > 0 && canPark(w, r) && s.longPollParked(w, q) {
+	var callbacks []relaywire.Callback
+	switch {
+	case q.wait == 0:
+		callbacks, err = s.list(r.Context(), q)
+	case canPark(w, r) && s.longPollParked(w, q):
 		return
+	default:
+		callbacks, err = s.longPollHeld(r.Context(), q)
 	}
-	callbacks, err := s.longPoll(r.Context(), q)
 	if err != nil && r.Context().Err() != nil {
 		return // the reader left; nobody to answer
 	}
@@ -117,42 +122,6 @@ func parseWait(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("wait must be a duration such as 25s, between 0s and %.0fs, not %q", relaywire.MaxWait.Seconds(), relaywire.Truncate(s, 40))
 	}
 	return d, nil
-}
-
-// longPoll returns the callbacks after q.after, waiting up to q.wait for the first one, in the
-// handler's goroutine (for HTTP/2, where a connection cannot be taken over). It watches before
-// querying, so a callback committed between the query and the wait still wakes it; and every
-// wake-up is followed by a fresh query, so a spurious or lost one changes nothing.
-func (s *Server) longPoll(ctx context.Context, q readQuery) ([]relaywire.Callback, error) {
-	var wake <-chan struct{}
-	if q.wait > 0 {
-		var notify func()
-		wake, notify = wakeChannel()
-		defer s.store.Watch(q.requestID, notify)()
-	}
-	callbacks, err := s.list(ctx, q)
-	if err != nil || len(callbacks) > 0 || q.wait == 0 {
-		return callbacks, err
-	}
-	s.metrics.waitingReaders.Inc()
-	defer s.metrics.waitingReaders.Dec()
-	timer := time.NewTimer(q.wait)
-	defer timer.Stop()
-	for {
-		select {
-		case <-wake:
-		case <-timer.C:
-			return s.list(ctx, q)
-		case <-s.closing:
-			return s.list(ctx, q)
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		callbacks, err := s.list(ctx, q)
-		if err != nil || len(callbacks) > 0 {
-			return callbacks, err
-		}
-	}
 }
 
 func (s *Server) list(ctx context.Context, q readQuery) ([]relaywire.Callback, error) {

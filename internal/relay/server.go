@@ -51,9 +51,10 @@ type Server struct {
 	purgeOnce   sync.Once
 	purgeDone   chan struct{}
 
-	// Long-polls parked off their handler goroutine (see park.go).
-	parkMu sync.Mutex
-	parked map[*parkedPoll]struct{}
+	// Long-polls held off their handler's code path (see hold.go); parkWG counts those whose
+	// connection was taken over, which http.Server.Shutdown no longer waits for.
+	heldMu sync.Mutex
+	held   map[*heldPoll]struct{}
 	parkWG sync.WaitGroup
 	checks checkQueue
 }
@@ -92,7 +93,7 @@ func NewServer(cfg Config, store Store) (*Server, error) {
 		throttle:          newFailureThrottle(cfg.CallbackFailureLimit, cfg.CallbackFailureWindow),
 		closing:           make(chan struct{}),
 		purgeDone:         make(chan struct{}),
-		parked:            make(map[*parkedPoll]struct{}),
+		held:              make(map[*heldPoll]struct{}),
 	}
 	s.handler = s.routes()
 	s.http = &http.Server{
@@ -172,7 +173,7 @@ func (s *Server) Serve(ln net.Listener) error {
 // store.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.closingOnce.Do(func() { close(s.closing) })
-	s.expireParked()                              // polls parked from now on expire as they register
+	s.expireHeld()                                // polls held from now on expire as they register
 	s.purgeOnce.Do(func() { close(s.purgeDone) }) // never started: nothing to wait for
 	err := s.http.Shutdown(ctx)
 	err = errors.Join(err, s.waitParked(ctx))

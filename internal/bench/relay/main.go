@@ -2,7 +2,8 @@
 // process, real HTTP on loopback, SQLite with full synchronous commits or PostgreSQL. It
 // measures ingest throughput and latency from concurrent senders, how soon a held long-poll
 // answers after a callback is stored, and the memory of the relay process holding many idle
-// long-polls; then writes its section of BENCHMARKS.md.
+// long-polls, the last two both over plain HTTP/1.1 and over TLS (HTTP/2, with a self-signed
+// certificate made at run time); then writes its section of BENCHMARKS.md.
 //
 //	go run ./internal/bench/relay [-stores sqlite,postgres] [-postgres-url URL] [-out BENCHMARKS.md]
 package main
@@ -30,6 +31,7 @@ type options struct {
 	callbacks   int
 	wakeups     int
 	idle        int
+	streams     int
 }
 
 func main() {
@@ -58,7 +60,11 @@ func parseFlags() (options, error) {
 	flag.IntVar(&o.callbacks, "callbacks", 30000, "callbacks sent in the throughput run")
 	flag.IntVar(&o.wakeups, "wakeups", 300, "long-poll wake-ups measured")
 	flag.IntVar(&o.idle, "idle", 10000, "idle long-polls held for the memory measurement")
+	flag.IntVar(&o.streams, "streams-per-conn", 50, "idle long-polls per HTTP/2 connection over TLS (one connection per simulated provider)")
 	flag.Parse()
+	if o.streams < 1 {
+		return o, fmt.Errorf("-streams-per-conn must be at least 1")
+	}
 	o.stores = strings.Split(stores, ",")
 	for _, s := range o.stores {
 		if s != "sqlite" && s != "postgres" {
@@ -89,17 +95,23 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
+	cert, err := selfSignedCert(dir)
+	if err != nil {
+		return fmt.Errorf("making the relay's TLS certificate: %w", err)
+	}
 	env := machineInfo()
 	fmt.Printf("machine: %d cores, %s, %s/%s\n", env.cores, env.goVersion, runtime.GOOS, runtime.GOARCH)
 	var results []result
 	for _, store := range o.stores {
-		res, err := measureStore(ctx, o, bin, dir, store)
+		res, err := measureStore(ctx, o, bin, dir, store, cert)
 		if err != nil {
 			return fmt.Errorf("%s: %w", store, err)
 		}
 		res.print()
 		results = append(results, res)
 	}
+	env.loadAfter = loadAverage()
+	fmt.Printf("load average (1 min): %s before, %s after\n", env.loadBefore, env.loadAfter)
 	if o.out == "-" {
 		return nil
 	}
@@ -110,29 +122,28 @@ func run(o options) error {
 	return nil
 }
 
-// measureStore runs the three measurements, each against a fresh relay process and store, so
-// one cannot disturb the next (nor the memory high-water mark).
-func measureStore(ctx context.Context, o options, bin, dir, store string) (result, error) {
+// measureStore runs the measurements, each against a fresh relay process and store, so one
+// cannot disturb the next (nor the memory high-water mark).
+func measureStore(ctx context.Context, o options, bin, dir, store string, cert *relayTLS) (result, error) {
 	res := result{store: store}
-	var err error
 	fmt.Printf("== %s\n", store)
-	if err = withRelay(ctx, o, bin, dir, store, "ingest", func(p *relayproc.Process) error {
-		res.ingest, err = measureIngest(p, o.senders, o.callbacks)
-		return err
-	}); err != nil {
-		return res, err
+	phases := []struct {
+		name string
+		tls  *relayTLS
+		run  func(endpoint) error
+	}{
+		{"ingest", nil, func(e endpoint) (err error) { res.ingest, err = measureIngest(e, o.senders, o.callbacks); return err }},
+		{"wake", nil, func(e endpoint) (err error) { res.wake, err = measureWake(e, o.wakeups); return err }},
+		{"idle", nil, func(e endpoint) (err error) { res.idle, err = measureIdle(e, o.idle); return err }},
+		{"wake-tls", cert, func(e endpoint) (err error) { res.wakeTLS, err = measureWake(e, o.wakeups); return err }},
+		{"idle-tls", cert, func(e endpoint) (err error) { res.idleTLS, err = measureIdleStreams(e, o.idle, o.streams); return err }},
 	}
-	if err = withRelay(ctx, o, bin, dir, store, "wake", func(p *relayproc.Process) error {
-		res.wake, err = measureWake(p, o.wakeups)
-		return err
-	}); err != nil {
-		return res, err
+	for _, phase := range phases {
+		if err := withRelay(ctx, o, bin, dir, store, phase.name, phase.tls, phase.run); err != nil {
+			return res, err
+		}
 	}
-	err = withRelay(ctx, o, bin, dir, store, "idle", func(p *relayproc.Process) error {
-		res.idle, err = measureIdle(p, o.idle)
-		return err
-	})
-	return res, err
+	return res, nil
 }
 
 // Credentials of the benchmarked relay.
@@ -142,14 +153,19 @@ const (
 	benchToken = "bench-read-token"
 )
 
-// withRelay starts the relay on a fresh store, runs f, and stops it (SIGTERM, clean exit expected).
-func withRelay(ctx context.Context, o options, bin, dir, store, phase string, f func(*relayproc.Process) error) error {
+// withRelay starts the relay on a fresh store (serving TLS with cert unless it is nil), runs f,
+// and stops it (SIGTERM, clean exit expected).
+func withRelay(ctx context.Context, o options, bin, dir, store, phase string, cert *relayTLS, f func(endpoint) error) error {
 	dsn, cleanup, err := freshStore(ctx, o, dir, store, phase)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	p, err := relayproc.Start(bin, []string{"--listen", "127.0.0.1:0", "--store", dsn, "--log-level", "warn"}, []string{
+	args := []string{"--listen", "127.0.0.1:0", "--store", dsn, "--log-level", "warn"}
+	if cert != nil {
+		args = append(args, "--tls-cert", cert.certFile, "--tls-key", cert.keyFile)
+	}
+	p, err := relayproc.Start(bin, args, []string{
 		"THINGSPACE_RELAY_CALLBACK_USERNAME=" + benchUser,
 		"THINGSPACE_RELAY_CALLBACK_PASSWORD=" + benchPass,
 		"THINGSPACE_RELAY_READ_TOKEN=" + benchToken,
@@ -157,7 +173,11 @@ func withRelay(ctx context.Context, o options, bin, dir, store, phase string, f 
 	if err != nil {
 		return err
 	}
-	runErr := f(p)
+	e := endpoint{proc: p, url: p.URL}
+	if cert != nil {
+		e.url, e.tls = "https://"+p.Addr, cert.client
+	}
+	runErr := f(e)
 	stopErr := p.Stop()
 	if runErr != nil {
 		return fmt.Errorf("%s: %w\nrelay log:\n%s", phase, runErr, tail(p.Logs(), 2000))
@@ -204,11 +224,21 @@ func moduleRoot() (string, error) {
 }
 
 type machine struct {
-	cores     int
-	goVersion string
-	date      string
+	cores                 int
+	goVersion             string
+	date                  string
+	loadBefore, loadAfter string
 }
 
 func machineInfo() machine {
-	return machine{cores: runtime.NumCPU(), goVersion: runtime.Version(), date: time.Now().UTC().Format("2006-01-02")}
+	return machine{cores: runtime.NumCPU(), goVersion: runtime.Version(), date: time.Now().UTC().Format("2006-01-02"), loadBefore: loadAverage()}
+}
+
+// loadAverage is the 1-minute load average, to tell a quiet machine from a busy one.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if fields := strings.Fields(string(data)); err == nil && len(fields) > 0 {
+		return fields[0]
+	}
+	return "unknown"
 }

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relayclient"
-	"github.com/euicc-ops/terraform-provider-thingspace/internal/testsupport/relayproc"
 )
 
 type ingestResult struct {
@@ -33,6 +32,7 @@ type wakeResult struct {
 
 type idleResult struct {
 	held         int
+	conns        int // connections carrying them
 	rssMB, hwmMB float64
 }
 
@@ -68,12 +68,12 @@ func postCallback(client *http.Client, baseURL string, body []byte) error {
 
 // measureIngest sends `total` distinct callbacks from `senders` keep-alive connections as fast
 // as the relay acknowledges them.
-func measureIngest(p *relayproc.Process, senders, total int) (ingestResult, error) {
+func measureIngest(e endpoint, senders, total int) (ingestResult, error) {
 	warmup := senders * 10
-	if _, _, err := sendCallbacks(p.URL, senders, 0, warmup); err != nil {
+	if _, _, err := sendCallbacks(e, senders, 0, warmup); err != nil {
 		return ingestResult{}, fmt.Errorf("warm-up: %w", err)
 	}
-	latencies, elapsed, err := sendCallbacks(p.URL, senders, warmup, total)
+	latencies, elapsed, err := sendCallbacks(e, senders, warmup, total)
 	if err != nil {
 		return ingestResult{}, err
 	}
@@ -82,7 +82,7 @@ func measureIngest(p *relayproc.Process, senders, total int) (ingestResult, erro
 	return r, nil
 }
 
-func sendCallbacks(baseURL string, senders, first, count int) ([]time.Duration, time.Duration, error) {
+func sendCallbacks(e endpoint, senders, first, count int) ([]time.Duration, time.Duration, error) {
 	var (
 		next    atomic.Int64
 		mu      sync.Mutex
@@ -95,7 +95,7 @@ func sendCallbacks(baseURL string, senders, first, count int) ([]time.Duration, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}, Timeout: time.Minute}
+			client := e.newClient()
 			defer client.CloseIdleConnections()
 			mine := make([]time.Duration, 0, count/senders+1)
 			for {
@@ -106,7 +106,7 @@ func sendCallbacks(baseURL string, senders, first, count int) ([]time.Duration, 
 				n := first + i
 				body := callbackBody(fmt.Sprintf("bench-%d", n/callbacksPerRequest), n)
 				t0 := time.Now()
-				if err := postCallback(client, baseURL, body); err != nil {
+				if err := postCallback(client, e.url, body); err != nil {
 					mu.Lock()
 					firstEr = err
 					mu.Unlock()
@@ -127,16 +127,17 @@ func sendCallbacks(baseURL string, senders, first, count int) ([]time.Duration, 
 const wakeBatch = 25
 
 // measureWake measures, for held long-polls, the time from a callback's storage (its
-// receivedAt, taken just before the commit) to the reader having the answer in hand.
-func measureWake(p *relayproc.Process, samples int) (wakeResult, error) {
-	client, err := relayclient.New(relayclient.Config{BaseURL: p.URL, Token: benchToken})
+// receivedAt, taken just before the commit) to the reader having the answer in hand. The polls
+// share one client, as one provider's do: over TLS they are streams of one HTTP/2 connection.
+func measureWake(e endpoint, samples int) (wakeResult, error) {
+	client, err := relayclient.New(relayclient.Config{BaseURL: e.url, Token: benchToken, HTTPClient: e.newClient()})
 	if err != nil {
 		return wakeResult{}, err
 	}
-	sender := &http.Client{Timeout: time.Minute}
+	sender := e.newClient()
 	var latencies []time.Duration
 	for batch := 0; len(latencies) < samples; batch++ {
-		got, err := wakeOneBatch(p, client, sender, batch)
+		got, err := wakeOneBatch(e, client, sender, batch)
 		if err != nil {
 			return wakeResult{}, err
 		}
@@ -147,7 +148,7 @@ func measureWake(p *relayproc.Process, samples int) (wakeResult, error) {
 	return r, nil
 }
 
-func wakeOneBatch(p *relayproc.Process, client *relayclient.Client, sender *http.Client, batch int) ([]time.Duration, error) {
+func wakeOneBatch(e endpoint, client *relayclient.Client, sender *http.Client, batch int) ([]time.Duration, error) {
 	type answer struct {
 		latency time.Duration
 		err     error
@@ -167,12 +168,12 @@ func wakeOneBatch(p *relayproc.Process, client *relayclient.Client, sender *http
 			answers <- answer{latency: now.Sub(page.Callbacks[0].ReceivedAt)}
 		}()
 	}
-	if err := awaitWaitingReaders(p.URL, wakeBatch); err != nil {
+	if err := awaitWaitingReaders(e, wakeBatch); err != nil {
 		return nil, err
 	}
 	for i := range wakeBatch {
 		id := fmt.Sprintf("wake-%d-%d", batch, i)
-		if err := postCallback(sender, p.URL, callbackBody(id, batch*wakeBatch+i)); err != nil {
+		if err := postCallback(sender, e.url, callbackBody(id, batch*wakeBatch+i)); err != nil {
 			return nil, err
 		}
 	}
@@ -188,11 +189,13 @@ func wakeOneBatch(p *relayproc.Process, client *relayclient.Client, sender *http
 }
 
 // awaitWaitingReaders polls the relay's gauge until it holds n long-polls.
-func awaitWaitingReaders(baseURL string, n int) error {
+func awaitWaitingReaders(e endpoint, n int) error {
 	want := fmt.Sprintf("thingspace_relay_waiting_readers %d\n", n)
 	deadline := time.Now().Add(60 * time.Second)
+	client := e.newClient()
+	defer client.CloseIdleConnections()
 	for {
-		resp, err := http.Get(baseURL + "/metrics")
+		resp, err := client.Get(e.url + "/metrics")
 		if err == nil {
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
@@ -209,8 +212,8 @@ func awaitWaitingReaders(baseURL string, n int) error {
 
 // measureIdle holds n long-polls open (raw connections, one request each, distinct request
 // ids) and reads the relay process's resident memory while they are held.
-func measureIdle(p *relayproc.Process, n int) (idleResult, error) {
-	conns, err := holdLongPolls(p.Addr, n)
+func measureIdle(e endpoint, n int) (idleResult, error) {
+	conns, err := holdLongPolls(e.proc.Addr, n)
 	defer func() {
 		for _, c := range conns {
 			c.Close()
@@ -219,18 +222,25 @@ func measureIdle(p *relayproc.Process, n int) (idleResult, error) {
 	if err != nil {
 		return idleResult{}, err
 	}
-	if err := awaitWaitingReaders(p.URL, n); err != nil {
+	return readIdleMemory(e, n, len(conns))
+}
+
+// readIdleMemory waits until the relay holds n long-polls, reads its memory, and checks that it
+// still serves.
+func readIdleMemory(e endpoint, n, conns int) (idleResult, error) {
+	if err := awaitWaitingReaders(e, n); err != nil {
 		return idleResult{}, err
 	}
-	rss, hwm, err := processMemory(p.Pid())
+	rss, hwm, err := processMemory(e.proc.Pid())
 	if err != nil {
 		return idleResult{}, err
 	}
-	// Still serving while holding them all.
-	if err := postCallback(&http.Client{Timeout: time.Minute}, p.URL, callbackBody("idle-0", 0)); err != nil {
+	client := e.newClient()
+	defer client.CloseIdleConnections()
+	if err := postCallback(client, e.url, callbackBody("idle-0", 0)); err != nil {
 		return idleResult{}, fmt.Errorf("while holding %d long-polls: %w", n, err)
 	}
-	return idleResult{held: n, rssMB: rss, hwmMB: hwm}, nil
+	return idleResult{held: n, conns: conns, rssMB: rss, hwmMB: hwm}, nil
 }
 
 func holdLongPolls(addr string, n int) ([]net.Conn, error) {
@@ -272,6 +282,117 @@ func holdLongPolls(addr string, n int) ([]net.Conn, error) {
 		}
 	}
 	return held, first
+}
+
+// measureIdleStreams holds n long-polls over TLS as HTTP/2 streams, perConn to a connection.
+// Each connection stands for one provider: its default transport keeps one HTTP/2 connection
+// per host, and Terraform runs up to -parallelism waits at once over it.
+func measureIdleStreams(e endpoint, n, perConn int) (idleResult, error) {
+	clients, err := connectClients(e, (n+perConn-1)/perConn)
+	defer func() {
+		for _, c := range clients {
+			c.CloseIdleConnections()
+		}
+	}()
+	if err != nil {
+		return idleResult{}, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer func() {
+		cancel() // resets every stream still held
+		wg.Wait()
+	}()
+	failed := make(chan error, 1)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := holdStream(ctx, clients[i/perConn], e.url, fmt.Sprintf("idle-%d", i))
+			if err != nil && ctx.Err() == nil {
+				select {
+				case failed <- fmt.Errorf("long-poll %d: %w", i, err):
+				default: // the first failure says enough
+				}
+			}
+		}()
+	}
+	res, err := readIdleMemory(e, n, len(clients))
+	if err != nil {
+		select {
+		case streamErr := <-failed:
+			return idleResult{}, streamErr
+		default:
+		}
+	}
+	return res, err
+}
+
+// connectClients makes n clients, each with its own connection to the relay, and checks that
+// the connection speaks HTTP/2.
+func connectClients(e endpoint, n int) ([]*http.Client, error) {
+	clients := make([]*http.Client, n)
+	for i := range clients {
+		clients[i] = e.newClient()
+	}
+	var (
+		next  atomic.Int64
+		wg    sync.WaitGroup
+		errMu sync.Mutex
+		first error
+	)
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := checkHTTP2(clients[i], e.url); err != nil {
+					errMu.Lock()
+					first = fmt.Errorf("connection %d: %w", i, err)
+					errMu.Unlock()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return clients, first
+}
+
+func checkHTTP2(client *http.Client, baseURL string) error {
+	resp, err := client.Get(baseURL + "/healthz")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body) // drained so the connection is reused
+	if resp.ProtoMajor != 2 {
+		return fmt.Errorf("the relay answered over %s, not HTTP/2", resp.Proto)
+	}
+	return nil
+}
+
+// holdStream makes one long-poll and returns when it is answered, or ctx ends.
+func holdStream(ctx context.Context, client *http.Client, baseURL, requestID string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+"/v1/requests/"+requestID+"?wait=60s", nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+benchToken)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET /v1/requests/%s answered %d", requestID, resp.StatusCode)
+	}
+	return nil
 }
 
 // processMemory reads VmRSS and VmHWM (peak RSS) of pid, in MiB.
