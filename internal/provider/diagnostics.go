@@ -206,6 +206,43 @@ func importFailed(requestID string, err error) diag.Diagnostic {
 	return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot import request %s", requestID), err.Error()+".")
 }
 
+// missingSetting: a provider setting without which nothing can be done.
+func missingSetting(s setting, what string) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(path.Root(s.attr), "Missing "+s.attr,
+		fmt.Sprintf("The provider needs %s, %s: set %s in the provider block or the %s environment variable.",
+			s.attr, what, s.attr, s.env))
+}
+
+// missingCredential: one of the settings a credential pair still needs (see
+// thingspace.CredentialPair.Missing). tokenSet says the pair's token is set, so the value is
+// missing from a half-set pair rather than from no credentials at all.
+func missingCredential(pair thingspace.CredentialPair, missing string, tokenSet bool) diag.Diagnostic {
+	s, token := settingNamed(missing), settingNamed(pair.Token)
+	other := settingNamed(pair.Name)
+	if missing == pair.Name {
+		other = settingNamed(pair.Secret)
+	}
+	if tokenSet {
+		return diag.NewAttributeErrorDiagnostic(path.Root(s.attr), "Missing "+s.attr,
+			fmt.Sprintf("%s is set without %s, which the provider needs with it for its %s: set %s in the provider "+
+				"block or the %s environment variable, or unset %s / %s to use %s alone.",
+				other.attr, s.attr, pair.What, s.attr, s.env, other.attr, other.env, token.attr))
+	}
+	return diag.NewAttributeErrorDiagnostic(path.Root(s.attr), "Missing "+s.attr,
+		fmt.Sprintf("The provider needs %s for its %s: set %s in the provider block or the %s environment variable "+
+			"(together with %s / %s), or instead set %s / %s to a token obtained elsewhere.",
+			s.attr, pair.What, s.attr, s.env, other.attr, other.env, token.attr, token.env))
+}
+
+// invalidSetting: a provider setting that internal/thingspace refuses, with where it is set.
+func invalidSetting(s setting, err error) diag.Diagnostic {
+	where := fmt.Sprintf("It is set by %s in the provider block or the %s environment variable.", s.attr, s.env)
+	if s.env == "" {
+		where = fmt.Sprintf("It is set by %s in the provider block.", s.attr)
+	}
+	return diag.NewAttributeErrorDiagnostic(path.Root(s.attr), "Invalid "+s.attr, thingspace.Sentence(err.Error())+" "+where)
+}
+
 // missingDefault: neither the resource nor the provider sets a value ThingSpace requires.
 func missingDefault(s setting) diag.Diagnostic {
 	return diag.NewAttributeErrorDiagnostic(path.Root(s.attr), "Missing "+s.attr,
