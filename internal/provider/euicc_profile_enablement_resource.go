@@ -172,34 +172,45 @@ func timeoutsAttribute(ctx context.Context) schema.Attribute {
 	return nested
 }
 
+// resultAttributes are the attributes of a results entry, each with the DeviceResult field it
+// shows. The schema, the state's object type and the values in state are all derived from this
+// list, so adding an attribute is one line here (and the field in thingspace.DeviceResult).
+var resultAttributes = []struct {
+	name, description string
+	sensitive         bool
+	value             func(thingspace.DeviceResult) string
+}{
+	{"iccid", "ICCID of the profile on the device.", false, func(r thingspace.DeviceResult) string { return r.ICCID }},
+	{"imei", "IMEI of the device.", false, func(r thingspace.DeviceResult) string { return r.IMEI }},
+	{"mdn", "Mobile directory number (phone number) of the device.", false, func(r thingspace.DeviceResult) string { return r.MDN }},
+	{"ip_address", "IP address of the device after the action.", false, func(r thingspace.DeviceResult) string { return r.IPAddress }},
+	{"state", "Service state of the device, for example `Active`.", false, func(r thingspace.DeviceResult) string { return r.State }},
+	{"service_plan", "Service plan code of the device.", false, func(r thingspace.DeviceResult) string { return r.ServicePlan }},
+	{"profile_status", "Profile status the SM-SR reported, for example `enable` (compare case-insensitively).", false,
+		func(r thingspace.DeviceResult) string { return r.ProfileStatus }},
+	{"euicc_status", "eUICC operation status, for example `EXECUTED_SUCCESS`.", false,
+		func(r thingspace.DeviceResult) string { return r.EuiccStatus }},
+	{"euicc_status_code", "eUICC operation status code.", false, func(r thingspace.DeviceResult) string { return r.EuiccStatusCode }},
+	{"euicc_status_desc", "eUICC operation status description.", false, func(r thingspace.DeviceResult) string { return r.EuiccStatusDesc }},
+	{"status", "Status of the device's final callback: `Success` or `Failed`.", false,
+		func(r thingspace.DeviceResult) string { return r.Status }},
+	{"credential_username", "User name of the device's network credential.", false,
+		func(r thingspace.DeviceResult) string { return r.CredentialUsername }},
+	{"credential_password", "Password of the device's network credential (sensitive).", true,
+		func(r thingspace.DeviceResult) string { return r.CredentialPassword }},
+}
+
 func resultsAttribute() schema.MapNestedAttribute {
-	field := func(description string) schema.StringAttribute {
-		return schema.StringAttribute{Computed: true, MarkdownDescription: description}
+	attributes := make(map[string]schema.Attribute, len(resultAttributes))
+	for _, a := range resultAttributes {
+		attributes[a.name] = schema.StringAttribute{Computed: true, Sensitive: a.sensitive, MarkdownDescription: a.description}
 	}
 	return schema.MapNestedAttribute{
 		Computed: true,
 		MarkdownDescription: "What each device's final callback reported, keyed by EID. A device without a final " +
 			"answer yet has no entry.",
 		PlanModifiers: []planmodifier.Map{mapplanmodifier.UseStateForUnknown()},
-		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-			"iccid":               field("ICCID of the profile on the device."),
-			"imei":                field("IMEI of the device."),
-			"mdn":                 field("Mobile directory number (phone number) of the device."),
-			"ip_address":          field("IP address of the device after the action."),
-			"state":               field("Service state of the device, for example `Active`."),
-			"service_plan":        field("Service plan code of the device."),
-			"profile_status":      field("Profile status the SM-SR reported, for example `enable` (compare case-insensitively)."),
-			"euicc_status":        field("eUICC operation status, for example `EXECUTED_SUCCESS`."),
-			"euicc_status_code":   field("eUICC operation status code."),
-			"euicc_status_desc":   field("eUICC operation status description."),
-			"status":              field("Status of the device's final callback: `Success` or `Failed`."),
-			"credential_username": field("User name of the device's network credential."),
-			"credential_password": schema.StringAttribute{
-				Computed:            true,
-				Sensitive:           true,
-				MarkdownDescription: "Password of the device's network credential (sensitive).",
-			},
-		}},
+		NestedObject:  schema.NestedAttributeObject{Attributes: attributes},
 	}
 }
 
