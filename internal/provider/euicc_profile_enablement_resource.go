@@ -220,8 +220,7 @@ func (r *enablementResource) Configure(_ context.Context, req resource.Configure
 	}
 	data, ok := req.ProviderData.(*providerData)
 	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
+		resp.Diagnostics.Append(unexpectedProviderData())
 		return
 	}
 	r.data = data

@@ -189,7 +189,7 @@ func (p *thingspaceProvider) connect(cfg providerConfig, ua string) (*profileops
 		HTTPClient:     p.options.HTTPClient,
 	})
 	if err != nil {
-		diags.AddError("Invalid ThingSpace configuration", thingspace.Sentence(err.Error()))
+		diags.Append(clientNotBuilt("ThingSpace", err))
 		return nil, diags
 	}
 	relayClient, err := relayclient.New(relayclient.Config{
@@ -203,8 +203,7 @@ func (p *thingspaceProvider) connect(cfg providerConfig, ua string) (*profileops
 		OnOutage:      profileops.LogRelayOutage,
 	})
 	if err != nil {
-		diags.AddError("Invalid relay configuration", fmt.Sprintf("%s Check relay_url / %s.",
-			thingspace.Sentence(err.Error()), settingRelayURL.env))
+		diags.Append(clientNotBuilt("relay", err))
 		return nil, diags
 	}
 	return profileops.New(client, relayClient), diags
