@@ -135,11 +135,12 @@ func defaultedString(s setting, what string) schema.StringAttribute {
 		Optional: true,
 		Computed: true,
 		MarkdownDescription: fmt.Sprintf("%s Defaults to the provider's `%s` (or `%s`); the plan shows the value that "+
-			"will be sent. Changing it replaces the resource.", what, s.attr, s.env),
+			"will be sent. Changing it replaces the resource, except right after an import, which cannot know it: "+
+			"the configured value is then recorded in place.", what, s.attr, s.env),
 		Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 		PlanModifiers: []planmodifier.String{
 			stringplanmodifier.UseStateForUnknown(),
-			stringplanmodifier.RequiresReplace(),
+			requiresReplaceUnlessImportGuessed(s.attr),
 		},
 	}
 }
@@ -302,9 +303,10 @@ func (r *enablementResource) Read(ctx context.Context, req resource.ReadRequest,
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-// Update only changes what needs no request to ThingSpace: disable_on_destroy, timeouts and
-// the order of devices. Everything else requires replacement, and the computed values are
-// carried over by their plan modifiers.
+// Update only changes what needs no request to ThingSpace: disable_on_destroy, timeouts, the
+// order of devices, and an account_name or smsr_oid that an import guessed (see
+// import_marker.go). Everything else requires replacement, and the computed values are carried
+// over by their plan modifiers.
 func (r *enablementResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan enablementModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -312,6 +314,7 @@ func (r *enablementResource) Update(ctx context.Context, req resource.UpdateRequ
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(clearImportGuesses(ctx, resp.Private)...)
 }
 
 func (r *enablementResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -367,12 +370,17 @@ func (r *enablementResource) ImportState(ctx context.Context, req resource.Impor
 		DisableOnDestroy: types.BoolValue(false),
 		Timeouts:         nullTimeouts(),
 	}
+	// The callbacks never say the account, and say the SM-SR only on success: what they do not
+	// say is the provider's default, a guess that the configuration may correct in place.
+	guessed := []string{settingAccountName.attr}
 	if found.SmsrOid == "" {
 		model.SmsrOid = optionalString(r.data.smsrOid.value)
+		guessed = append(guessed, settingSmsrOid.attr)
 	}
 	resp.Diagnostics.Append(model.setDevices(ctx, found.Devices)...)
 	resp.Diagnostics.Append(model.applyReport(ctx, found.Report)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+	resp.Diagnostics.Append(recordImportGuesses(ctx, resp.Private, guessed)...)
 }
 
 // ModifyPlan puts the provider's account_name and smsr_oid into the plan when the resource does
