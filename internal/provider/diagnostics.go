@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -123,15 +121,17 @@ func errorHint(code string) string {
 func deviceFailures(p phase, requestID string, failed []thingspace.DeviceResult) diag.Diagnostics {
 	var diags diag.Diagnostics
 	for _, f := range failed {
-		device := fmt.Sprintf("EID %s, ICCID %s, requestId %s", f.EID, orDash(f.ICCID), requestID)
-		reason := fmt.Sprintf("ThingSpace reported the failure without a fault code (%s).", device)
+		reason := "ThingSpace reported the failure without a fault code"
 		switch {
 		case f.FaultString != "":
-			reason = fmt.Sprintf("ThingSpace reported %s (%s): %s", orDash(f.FaultCode), device, thingspace.Sentence(f.FaultString))
+			// The device's identifiers follow in parentheses, so the fault string's own full
+			// stop would end the sentence too early.
+			reason = fmt.Sprintf("ThingSpace reported %s: %s", orDash(f.FaultCode), strings.TrimSuffix(f.FaultString, "."))
 		case f.FaultCode != "":
-			reason = fmt.Sprintf("ThingSpace reported %s (%s).", f.FaultCode, device)
+			reason = "ThingSpace reported " + f.FaultCode
 		}
-		diags.AddError(fmt.Sprintf("Profile %s failed on device %s", p.action, f.EID), reason+"\n\n"+p.next)
+		diags.AddError(fmt.Sprintf("Profile %s failed on device %s", p.action, f.EID),
+			fmt.Sprintf("%s (EID %s, ICCID %s, requestId %s).\n\n%s", reason, f.EID, orDash(f.ICCID), requestID, p.next))
 	}
 	return diags
 }
@@ -278,13 +278,8 @@ func clientNotBuilt(what string, err error) diag.Diagnostic {
 		sentence(err)+" Check the provider block and the THINGSPACE_* environment variables.")
 }
 
-// sentence is an error's text as the first sentence of a detail: capitalised, and ending with
-// exactly one full stop.
-func sentence(err error) string {
-	text := thingspace.Sentence(err.Error())
-	first, size := utf8.DecodeRuneInString(text)
-	return string(unicode.ToUpper(first)) + text[size:]
-}
+// sentence is an error's text as a sentence of a detail, ending with exactly one full stop.
+func sentence(err error) string { return thingspace.Sentence(err.Error()) }
 
 // causeBeyond returns what err wraps besides sentinel, for a diagnostic whose summary already
 // says what sentinel says; err itself when it wraps nothing else.

@@ -131,16 +131,10 @@ func require(diags *diag.Diagnostics, s setting, v resolved, what string) {
 	}
 }
 
-// requestTimeoutValue is the configured per-request timeout, or 0 for the client's default. validate
-// has already refused a malformed one.
+// requestTimeoutValue is the configured per-request timeout, or 0 for the client's default when
+// none is set (validate has already refused a malformed one, which would also read as 0).
 func (c providerConfig) requestTimeoutValue() time.Duration {
-	if c.requestTimeout.value == "" {
-		return 0
-	}
-	timeout, err := thingspace.ParseRequestTimeout(c.requestTimeout.value)
-	if err != nil {
-		return 0
-	}
+	timeout, _ := thingspace.ParseRequestTimeout(c.requestTimeout.value)
 	return timeout
 }
 

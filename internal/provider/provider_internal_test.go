@@ -159,7 +159,7 @@ func TestDeviceFailuresOnePerDevice(t *testing.T) {
 		t.Fatalf("got %d diagnostics, want one per failed device", len(diags))
 	}
 	first := diags[0].Summary() + diags[0].Detail()
-	for _, want := range []string{"device 111", "DeviceService.REQUEST_FAILED.DeviceNotFound (EID 111", "requestId R-1): no such device.", "ICCID 222"} {
+	for _, want := range []string{"device 111", "DeviceService.REQUEST_FAILED.DeviceNotFound: no such device (EID 111", "requestId R-1).", "ICCID 222"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("diagnostic does not say %q: %s", want, first)
 		}
