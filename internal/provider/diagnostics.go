@@ -69,12 +69,14 @@ func actionNotSent(p phase, devices []thingspace.RequestedDevice, err error) dia
 		return outcomeUnknown(p, devices, err)
 	}
 	if errors.Is(err, profileops.ErrRelayUnreadable) {
+		// The summary says nothing was sent; the detail gives only why the relay could not be read.
 		return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot read the relay, so the %s request was not sent", p.action),
-			fmt.Sprintf("%s.\n\nThe provider checks the relay before sending anything, because it could not learn the "+
+			fmt.Sprintf("%s\n\nThe provider checks the relay before sending anything, because it could not learn the "+
 				"outcome otherwise. Check that the relay is running and that relay_url / %s and relay_token / %s are right, "+
-				"then run Terraform again.", err, settingRelayURL.env, settingRelayToken.env))
+				"then run Terraform again.", sentence(causeBeyond(err, profileops.ErrRelayUnreadable)), settingRelayURL.env,
+				settingRelayToken.env))
 	}
-	detail := fmt.Sprintf("%s.\n\nThingSpace returned no requestId, so there is nothing to follow.", err)
+	detail := fmt.Sprintf("%s\n\nThingSpace returned no requestId, so there is nothing to follow.", sentence(err))
 	if hint := errorHint(thingspace.ErrorCode(err)); hint != "" {
 		detail += " " + hint
 	}
@@ -95,8 +97,8 @@ func outcomeUnknown(p phase, devices []thingspace.RequestedDevice, err error) di
 		lines = append(lines, fmt.Sprintf("  - EID %s (ICCID %s)", d.EID, orDash(d.ICCID)))
 	}
 	return diag.NewErrorDiagnostic(fmt.Sprintf("Outcome of the %s request unknown", p.action),
-		fmt.Sprintf("%s.\n\nThingSpace may or may not have accepted the %s request for these devices:\n%s\n\n%s",
-			err, p.action, strings.Join(lines, "\n"), p.unknown))
+		fmt.Sprintf("%s\n\nThingSpace may or may not have accepted the %s request for these devices:\n%s\n\n%s",
+			sentence(err), p.action, strings.Join(lines, "\n"), p.unknown))
 }
 
 // errorHint says what to check for the ThingSpace codes a user can fix in the resource; the
@@ -120,8 +122,13 @@ func deviceFailures(p phase, requestID string, failed []thingspace.DeviceResult)
 	var diags diag.Diagnostics
 	for _, f := range failed {
 		reason := "ThingSpace reported the failure without a fault code"
-		if f.FaultCode != "" || f.FaultString != "" {
-			reason = fmt.Sprintf("ThingSpace reported %s: %s", orDash(f.FaultCode), orDash(f.FaultString))
+		switch {
+		case f.FaultString != "":
+			// The device's identifiers follow in parentheses, so the fault string's own full
+			// stop would end the sentence too early.
+			reason = fmt.Sprintf("ThingSpace reported %s: %s", orDash(f.FaultCode), strings.TrimSuffix(f.FaultString, "."))
+		case f.FaultCode != "":
+			reason = "ThingSpace reported " + f.FaultCode
 		}
 		diags.AddError(fmt.Sprintf("Profile %s failed on device %s", p.action, f.EID),
 			fmt.Sprintf("%s (EID %s, ICCID %s, requestId %s).\n\n%s", reason, f.EID, orDash(f.ICCID), requestID, p.next))
@@ -152,8 +159,8 @@ func waitEnded(p phase, requestID string, timeout time.Duration, report *profile
 			fmt.Sprintf("Terraform was interrupted before these devices had a final answer:\n%s\n\n%s", pending, p.whatNext()))
 	default:
 		return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot follow the %s request %s on the relay", p.action, requestID),
-			fmt.Sprintf("%s.\n\nCheck that the relay is running and that relay_url / %s and relay_token / %s are right. "+
-				"Devices still without a final answer:\n%s\n\n%s", err, settingRelayURL.env, settingRelayToken.env, pending, p.whatNext()))
+			fmt.Sprintf("%s\n\nCheck that the relay is running and that relay_url / %s and relay_token / %s are right. "+
+				"Devices still without a final answer:\n%s\n\n%s", sentence(err), settingRelayURL.env, settingRelayToken.env, pending, p.whatNext()))
 	}
 }
 
@@ -181,17 +188,24 @@ func describePending(report *profileops.Report) string {
 }
 
 // providerNotReady: a resource needs the clients but the provider configuration was not known.
+// A provider block may depend on resources created in the same run: planning works with the
+// values unknown, and apply configures the provider again once they are known. What cannot
+// work is an operation that has to talk to ThingSpace or the relay before they are known,
+// which in practice is an import.
 func providerNotReady(action string) diag.Diagnostic {
-	return diag.NewErrorDiagnostic("Provider not configured",
-		fmt.Sprintf("Cannot %s: the provider configuration still has values that are not known. "+
-			"Make sure the provider block does not depend on resources that are created in the same run.", action))
+	return diag.NewErrorDiagnostic("Provider configuration not known yet",
+		fmt.Sprintf("Cannot %s: the provider block still has values that are not known, because they come from "+
+			"resources that do not exist yet. That is fine while planning, and `terraform apply` creates those "+
+			"resources before it needs the provider; but to %s now the values must be known. Apply the resources "+
+			"the provider block depends on first (for example with `terraform apply -target=ADDRESS`), then run "+
+			"this again.", action, action))
 }
 
 // refreshFailed: Read could not reach the relay.
 func refreshFailed(requestID string, err error) diag.Diagnostic {
 	return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot refresh request %s from the relay", requestID),
-		fmt.Sprintf("%s.\n\nCheck that the relay is running and that relay_url / %s and relay_token / %s are right. "+
-			"Nothing was sent to ThingSpace and the state is unchanged.", err, settingRelayURL.env, settingRelayToken.env))
+		fmt.Sprintf("%s\n\nCheck that the relay is running and that relay_url / %s and relay_token / %s are right. "+
+			"Nothing was sent to ThingSpace and the state is unchanged.", sentence(err), settingRelayURL.env, settingRelayToken.env))
 }
 
 // importFailed: the relay could not rebuild the request.
@@ -203,7 +217,44 @@ func importFailed(requestID string, err error) diag.Diagnostic {
 				"account's %s listener, and that the callbacks are younger than the relay's --retention.",
 				requestID, thingspace.ServiceDeviceProfile))
 	}
-	return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot import request %s", requestID), err.Error()+".")
+	return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot import request %s", requestID), sentence(err))
+}
+
+// missingSetting: a provider setting without which nothing can be done.
+func missingSetting(s setting, what string) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(path.Root(s.attr), "Missing "+s.attr,
+		fmt.Sprintf("The provider needs %s, %s: set %s in the provider block or the %s environment variable.",
+			s.attr, what, s.attr, s.env))
+}
+
+// missingCredential: one of the settings a credential pair still needs (see
+// thingspace.CredentialPair.Missing). tokenSet says the pair's token is set, so the value is
+// missing from a half-set pair rather than from no credentials at all.
+func missingCredential(pair thingspace.CredentialPair, missing string, tokenSet bool) diag.Diagnostic {
+	s, token := settingNamed(missing), settingNamed(pair.Token)
+	other := settingNamed(pair.Name)
+	if missing == pair.Name {
+		other = settingNamed(pair.Secret)
+	}
+	if tokenSet {
+		return diag.NewAttributeErrorDiagnostic(path.Root(s.attr), "Missing "+s.attr,
+			fmt.Sprintf("%s is set without %s, which the provider needs with it for its %s: set %s in the provider "+
+				"block or the %s environment variable, or unset %s / %s to use %s alone.",
+				other.attr, s.attr, pair.What, s.attr, s.env, other.attr, other.env, token.attr))
+	}
+	return diag.NewAttributeErrorDiagnostic(path.Root(s.attr), "Missing "+s.attr,
+		fmt.Sprintf("The provider needs %s for its %s: set %s in the provider block or the %s environment variable "+
+			"(together with %s / %s), or instead set %s / %s to a token obtained elsewhere.",
+			s.attr, pair.What, s.attr, s.env, other.attr, other.env, token.attr, token.env))
+}
+
+// invalidSetting: a provider setting that internal/thingspace refuses, with where it is set.
+func invalidSetting(s setting, err error) diag.Diagnostic {
+	where := fmt.Sprintf("It is set by %s in the provider block or the %s environment variable.", s.attr, s.env)
+	if s.env == "" {
+		where = fmt.Sprintf("It is set by %s in the provider block.", s.attr)
+	}
+	return diag.NewAttributeErrorDiagnostic(path.Root(s.attr), "Invalid "+s.attr, sentence(err)+" "+where)
 }
 
 // missingDefault: neither the resource nor the provider sets a value ThingSpace requires.
@@ -211,6 +262,36 @@ func missingDefault(s setting) diag.Diagnostic {
 	return diag.NewAttributeErrorDiagnostic(path.Root(s.attr), "Missing "+s.attr,
 		fmt.Sprintf("ThingSpace needs %s for every profile action. Set %s on this resource, or %s in the provider "+
 			"block, or the %s environment variable.", s.attr, s.attr, s.attr, s.env))
+}
+
+// unexpectedProviderData: the resource was handed something Configure never hands out.
+func unexpectedProviderData() diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Unexpected provider data",
+		"The resource received provider data of an unexpected kind. This is a bug in the provider; please report "+
+			"it with the provider version and the command that was running.")
+}
+
+// clientNotBuilt: a client refused settings that validate accepted, which the settings rules
+// should have made impossible. what is "ThingSpace" or "relay".
+func clientNotBuilt(what string, err error) diag.Diagnostic {
+	return diag.NewErrorDiagnostic(fmt.Sprintf("Invalid %s configuration", what),
+		sentence(err)+" Check the provider block and the THINGSPACE_* environment variables.")
+}
+
+// sentence is an error's text as a sentence of a detail, ending with exactly one full stop.
+func sentence(err error) string { return thingspace.Sentence(err.Error()) }
+
+// causeBeyond returns what err wraps besides sentinel, for a diagnostic whose summary already
+// says what sentinel says; err itself when it wraps nothing else.
+func causeBeyond(err, sentinel error) error {
+	if wrapped, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range wrapped.Unwrap() {
+			if e != sentinel {
+				return e
+			}
+		}
+	}
+	return err
 }
 
 func orDash(s string) string {

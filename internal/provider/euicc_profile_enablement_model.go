@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/profileops"
@@ -33,37 +34,16 @@ type deviceModel struct {
 	ICCID types.String `tfsdk:"iccid"`
 }
 
-// resultModel is one device's final callback, flattened.
-type resultModel struct {
-	ICCID              types.String `tfsdk:"iccid"`
-	IMEI               types.String `tfsdk:"imei"`
-	MDN                types.String `tfsdk:"mdn"`
-	IPAddress          types.String `tfsdk:"ip_address"`
-	State              types.String `tfsdk:"state"`
-	ServicePlan        types.String `tfsdk:"service_plan"`
-	ProfileStatus      types.String `tfsdk:"profile_status"`
-	EuiccStatus        types.String `tfsdk:"euicc_status"`
-	EuiccStatusCode    types.String `tfsdk:"euicc_status_code"`
-	EuiccStatusDesc    types.String `tfsdk:"euicc_status_desc"`
-	Status             types.String `tfsdk:"status"`
-	CredentialUsername types.String `tfsdk:"credential_username"`
-	CredentialPassword types.String `tfsdk:"credential_password"`
-}
-
+// The object types of the nested attributes, as the schema declares them.
 var (
-	deviceObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
-		"eid": types.StringType, "iccid": types.StringType,
-	}}
-	resultObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
-		"iccid": types.StringType, "imei": types.StringType, "mdn": types.StringType,
-		"ip_address": types.StringType, "state": types.StringType, "service_plan": types.StringType,
-		"profile_status": types.StringType, "euicc_status": types.StringType,
-		"euicc_status_code": types.StringType, "euicc_status_desc": types.StringType,
-		"status": types.StringType, "credential_username": types.StringType,
-		"credential_password": types.StringType,
-	}}
-	timeoutsObjectType = map[string]attr.Type{"create": types.StringType, "delete": types.StringType}
+	deviceObjectType   = objectType(devicesAttribute().NestedObject)
+	resultObjectType   = objectType(resultsAttribute().NestedObject)
+	timeoutsObjectType = timeoutsAttribute(context.Background()).GetType().(attr.TypeWithAttributeTypes).AttributeTypes()
 )
+
+func objectType(o schema.NestedAttributeObject) types.ObjectType {
+	return types.ObjectType{AttrTypes: o.Type().(attr.TypeWithAttributeTypes).AttributeTypes()}
+}
 
 // requestedDevices returns the devices to send, in configuration order.
 func (m *enablementModel) requestedDevices(ctx context.Context) ([]thingspace.RequestedDevice, diag.Diagnostics) {
@@ -102,12 +82,17 @@ func (m *enablementModel) applyReport(ctx context.Context, r *profileops.Report)
 	if !r.CompletedAt.IsZero() {
 		m.CompletedAt = types.StringValue(r.CompletedAt.UTC().Format(time.RFC3339))
 	}
-	results := make(map[string]resultModel, len(r.Results))
-	for eid, res := range r.Results {
-		results[eid] = newResultModel(res)
-	}
+	results := make(map[string]attr.Value, len(r.Results))
 	var diags diag.Diagnostics
-	m.Results, diags = types.MapValueFrom(ctx, resultObjectType, results)
+	for eid, res := range r.Results {
+		var d diag.Diagnostics
+		results[eid], d = newResult(res)
+		diags.Append(d...)
+	}
+	if diags.HasError() {
+		return diags
+	}
+	m.Results, diags = types.MapValue(resultObjectType, results)
 	return diags
 }
 
@@ -122,22 +107,13 @@ func (m *enablementModel) setDevices(ctx context.Context, devices []thingspace.R
 	return diags
 }
 
-func newResultModel(r thingspace.DeviceResult) resultModel {
-	return resultModel{
-		ICCID:              optionalString(r.ICCID),
-		IMEI:               optionalString(r.IMEI),
-		MDN:                optionalString(r.MDN),
-		IPAddress:          optionalString(r.IPAddress),
-		State:              optionalString(r.State),
-		ServicePlan:        optionalString(r.ServicePlan),
-		ProfileStatus:      optionalString(r.ProfileStatus),
-		EuiccStatus:        optionalString(r.EuiccStatus),
-		EuiccStatusCode:    optionalString(r.EuiccStatusCode),
-		EuiccStatusDesc:    optionalString(r.EuiccStatusDesc),
-		Status:             optionalString(r.Status),
-		CredentialUsername: optionalString(r.CredentialUsername),
-		CredentialPassword: optionalString(r.CredentialPassword),
+// newResult is one device's final callback as a results entry.
+func newResult(r thingspace.DeviceResult) (types.Object, diag.Diagnostics) {
+	values := make(map[string]attr.Value, len(resultAttributes))
+	for _, a := range resultAttributes {
+		values[a.name] = optionalString(a.value(r))
 	}
+	return types.ObjectValue(resultObjectType.AttrTypes, values)
 }
 
 // optionalString maps a field the callback did not carry to null rather than "", so state and

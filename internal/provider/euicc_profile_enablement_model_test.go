@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -30,16 +31,51 @@ func TestApplyReportMapsResults(t *testing.T) {
 	if m.Status.ValueString() != "Failed" || m.CompletedAt.ValueString() != "2026-03-04T04:06:07Z" || m.RequestID.ValueString() != "R-1" {
 		t.Fatalf("status %s, completed_at %s, request_id %s", m.Status, m.CompletedAt, m.RequestID)
 	}
-	var results map[string]resultModel
-	if diags := m.Results.ElementsAs(ctx, &results, false); diags.HasError() {
-		t.Fatal(diags)
+	result := func(eid, name string) types.String {
+		t.Helper()
+		entry, ok := m.Results.Elements()[eid].(types.Object)
+		if !ok {
+			t.Fatalf("no result for %s: %s", eid, m.Results)
+		}
+		value, _ := entry.Attributes()[name].(types.String)
+		return value
 	}
-	if got := results["111"]; got.IPAddress.ValueString() != "10.0.0.1" || got.CredentialPassword.ValueString() != "pw" || got.ICCID.ValueString() != "222" {
-		t.Fatalf("result 111 = %+v", got)
+	if result("111", "ip_address").ValueString() != "10.0.0.1" || result("111", "credential_password").ValueString() != "pw" ||
+		result("111", "iccid").ValueString() != "222" {
+		t.Fatalf("result 111 = %s", m.Results.Elements()["111"])
 	}
 	// Fields a failure callback does not carry are null, not "".
-	if got := results["333"]; !got.IPAddress.IsNull() || got.Status.ValueString() != "Failed" {
-		t.Fatalf("result 333 = %+v", got)
+	if !result("333", "ip_address").IsNull() || result("333", "status").ValueString() != "Failed" {
+		t.Fatalf("result 333 = %s", m.Results.Elements()["333"])
+	}
+}
+
+// Every field of a device's final callback is shown in results, except the EID (the map key)
+// and the fault (reported as a diagnostic): a field added to thingspace.DeviceResult without its
+// results attribute fails here.
+func TestEveryDeviceResultFieldIsAResultAttribute(t *testing.T) {
+	notShown := map[string]bool{"EID": true, "FaultCode": true, "FaultString": true}
+	var r thingspace.DeviceResult
+	fields := reflect.ValueOf(&r).Elem()
+	for i := range fields.NumField() {
+		fields.Field(i).SetString(fields.Type().Field(i).Name)
+	}
+	result, diags := newResult(r)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	shown := map[string]bool{}
+	for _, v := range result.Attributes() {
+		shown[v.(types.String).ValueString()] = true
+	}
+	for i := range fields.NumField() {
+		name := fields.Type().Field(i).Name
+		if shown[name] == notShown[name] {
+			t.Errorf("DeviceResult.%s: shown in results = %t, want %t", name, shown[name], !notShown[name])
+		}
+	}
+	if len(result.Attributes()) != fields.NumField()-len(notShown) {
+		t.Errorf("results has %d attributes for %d fields", len(result.Attributes()), fields.NumField()-len(notShown))
 	}
 }
 

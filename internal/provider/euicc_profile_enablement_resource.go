@@ -135,11 +135,12 @@ func defaultedString(s setting, what string) schema.StringAttribute {
 		Optional: true,
 		Computed: true,
 		MarkdownDescription: fmt.Sprintf("%s Defaults to the provider's `%s` (or `%s`); the plan shows the value that "+
-			"will be sent. Changing it replaces the resource.", what, s.attr, s.env),
+			"will be sent. Changing it replaces the resource, except right after an import, which cannot know it: "+
+			"the configured value is then recorded in place.", what, s.attr, s.env),
 		Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 		PlanModifiers: []planmodifier.String{
 			stringplanmodifier.UseStateForUnknown(),
-			stringplanmodifier.RequiresReplace(),
+			requiresReplaceUnlessImportGuessed(s.attr),
 		},
 	}
 }
@@ -172,34 +173,45 @@ func timeoutsAttribute(ctx context.Context) schema.Attribute {
 	return nested
 }
 
+// resultAttributes are the attributes of a results entry, each with the DeviceResult field it
+// shows. The schema, the state's object type and the values in state are all derived from this
+// list, so adding an attribute is one line here (and the field in thingspace.DeviceResult).
+var resultAttributes = []struct {
+	name, description string
+	sensitive         bool
+	value             func(thingspace.DeviceResult) string
+}{
+	{"iccid", "ICCID of the profile on the device.", false, func(r thingspace.DeviceResult) string { return r.ICCID }},
+	{"imei", "IMEI of the device.", false, func(r thingspace.DeviceResult) string { return r.IMEI }},
+	{"mdn", "Mobile directory number (phone number) of the device.", false, func(r thingspace.DeviceResult) string { return r.MDN }},
+	{"ip_address", "IP address of the device after the action.", false, func(r thingspace.DeviceResult) string { return r.IPAddress }},
+	{"state", "Service state of the device, for example `Active`.", false, func(r thingspace.DeviceResult) string { return r.State }},
+	{"service_plan", "Service plan code of the device.", false, func(r thingspace.DeviceResult) string { return r.ServicePlan }},
+	{"profile_status", "Profile status the SM-SR reported, for example `enable` (compare case-insensitively).", false,
+		func(r thingspace.DeviceResult) string { return r.ProfileStatus }},
+	{"euicc_status", "eUICC operation status, for example `EXECUTED_SUCCESS`.", false,
+		func(r thingspace.DeviceResult) string { return r.EuiccStatus }},
+	{"euicc_status_code", "eUICC operation status code.", false, func(r thingspace.DeviceResult) string { return r.EuiccStatusCode }},
+	{"euicc_status_desc", "eUICC operation status description.", false, func(r thingspace.DeviceResult) string { return r.EuiccStatusDesc }},
+	{"status", "Status of the device's final callback: `Success` or `Failed`.", false,
+		func(r thingspace.DeviceResult) string { return r.Status }},
+	{"credential_username", "User name of the device's network credential.", false,
+		func(r thingspace.DeviceResult) string { return r.CredentialUsername }},
+	{"credential_password", "Password of the device's network credential (sensitive).", true,
+		func(r thingspace.DeviceResult) string { return r.CredentialPassword }},
+}
+
 func resultsAttribute() schema.MapNestedAttribute {
-	field := func(description string) schema.StringAttribute {
-		return schema.StringAttribute{Computed: true, MarkdownDescription: description}
+	attributes := make(map[string]schema.Attribute, len(resultAttributes))
+	for _, a := range resultAttributes {
+		attributes[a.name] = schema.StringAttribute{Computed: true, Sensitive: a.sensitive, MarkdownDescription: a.description}
 	}
 	return schema.MapNestedAttribute{
 		Computed: true,
 		MarkdownDescription: "What each device's final callback reported, keyed by EID. A device without a final " +
 			"answer yet has no entry.",
 		PlanModifiers: []planmodifier.Map{mapplanmodifier.UseStateForUnknown()},
-		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-			"iccid":               field("ICCID of the profile on the device."),
-			"imei":                field("IMEI of the device."),
-			"mdn":                 field("Mobile directory number (phone number) of the device."),
-			"ip_address":          field("IP address of the device after the action."),
-			"state":               field("Service state of the device, for example `Active`."),
-			"service_plan":        field("Service plan code of the device."),
-			"profile_status":      field("Profile status the SM-SR reported, for example `enable` (compare case-insensitively)."),
-			"euicc_status":        field("eUICC operation status, for example `EXECUTED_SUCCESS`."),
-			"euicc_status_code":   field("eUICC operation status code."),
-			"euicc_status_desc":   field("eUICC operation status description."),
-			"status":              field("Status of the device's final callback: `Success` or `Failed`."),
-			"credential_username": field("User name of the device's network credential."),
-			"credential_password": schema.StringAttribute{
-				Computed:            true,
-				Sensitive:           true,
-				MarkdownDescription: "Password of the device's network credential (sensitive).",
-			},
-		}},
+		NestedObject:  schema.NestedAttributeObject{Attributes: attributes},
 	}
 }
 
@@ -209,8 +221,7 @@ func (r *enablementResource) Configure(_ context.Context, req resource.Configure
 	}
 	data, ok := req.ProviderData.(*providerData)
 	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
+		resp.Diagnostics.Append(unexpectedProviderData())
 		return
 	}
 	r.data = data
@@ -292,9 +303,10 @@ func (r *enablementResource) Read(ctx context.Context, req resource.ReadRequest,
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-// Update only changes what needs no request to ThingSpace: disable_on_destroy, timeouts and
-// the order of devices. Everything else requires replacement, and the computed values are
-// carried over by their plan modifiers.
+// Update only changes what needs no request to ThingSpace: disable_on_destroy, timeouts, the
+// order of devices, and an account_name or smsr_oid that an import guessed (see
+// import_marker.go). Everything else requires replacement, and the computed values are carried
+// over by their plan modifiers.
 func (r *enablementResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan enablementModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -302,6 +314,7 @@ func (r *enablementResource) Update(ctx context.Context, req resource.UpdateRequ
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(clearImportGuesses(ctx, resp.Private)...)
 }
 
 func (r *enablementResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -357,12 +370,17 @@ func (r *enablementResource) ImportState(ctx context.Context, req resource.Impor
 		DisableOnDestroy: types.BoolValue(false),
 		Timeouts:         nullTimeouts(),
 	}
+	// The callbacks never say the account, and say the SM-SR only on success: what they do not
+	// say is the provider's default, a guess that the configuration may correct in place.
+	guessed := []string{settingAccountName.attr}
 	if found.SmsrOid == "" {
 		model.SmsrOid = optionalString(r.data.smsrOid.value)
+		guessed = append(guessed, settingSmsrOid.attr)
 	}
 	resp.Diagnostics.Append(model.setDevices(ctx, found.Devices)...)
 	resp.Diagnostics.Append(model.applyReport(ctx, found.Report)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+	resp.Diagnostics.Append(recordImportGuesses(ctx, resp.Private, guessed)...)
 }
 
 // ModifyPlan puts the provider's account_name and smsr_oid into the plan when the resource does

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -15,7 +14,6 @@ import (
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/profileops"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relayclient"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
-	"github.com/euicc-ops/terraform-provider-thingspace/internal/validators"
 )
 
 // resolved is one setting after applying "configuration wins over environment".
@@ -64,7 +62,7 @@ func resolveConfig(m providerModel) providerConfig {
 		smsrOid:           resolve(m.SmsrOid, settingSmsrOid),
 		relayURL:          resolve(m.RelayURL, settingRelayURL),
 		relayToken:        resolve(m.RelayToken, settingRelayToken),
-		requestTimeout:    resolve(m.RequestTimeout, setting{attr: "request_timeout"}), // no environment variable
+		requestTimeout:    resolve(m.RequestTimeout, settingRequestTimeout),
 		maxRetries:        thingspace.DefaultMaxRetries,
 		maxRetriesUnknown: m.MaxRetries.IsUnknown(),
 	}
@@ -88,55 +86,56 @@ func (c providerConfig) connectionKnown() bool {
 }
 
 // validate reports every missing or malformed value at once, each naming its attribute and its
-// environment variable, so one run shows the user everything to fix.
+// environment variable, so one run shows the user everything to fix. The rules are
+// internal/thingspace's, the same the schema validators apply at plan time; checking here too
+// covers values from the environment and values that were unknown while validating.
 func (c providerConfig) validate() diag.Diagnostics {
 	var diags diag.Diagnostics
-	requireOneOf(&diags, settingClientID, c.clientID, settingClientSecret, c.clientSecret, settingAccessToken, c.accessToken,
-		"OAuth client credentials")
-	requireOneOf(&diags, settingUsername, c.username, settingPassword, c.password, settingSessionToken, c.sessionToken,
-		"M2M (UWS) credentials")
+	requireCredentials(&diags, thingspace.OAuthCredentials, c.clientID, c.clientSecret, c.accessToken)
+	requireCredentials(&diags, thingspace.M2MCredentials, c.username, c.password, c.sessionToken)
 	require(&diags, settingRelayURL, c.relayURL, "the address of the thingspace-relay that receives ThingSpace's callbacks")
 	require(&diags, settingRelayToken, c.relayToken, "the relay's read token (its --read-token)")
 	for _, u := range []struct {
 		s setting
 		r resolved
 	}{{settingBaseURL, c.baseURL}, {settingRelayURL, c.relayURL}} {
-		if u.r.unknown || u.r.value == "" {
-			continue
+		if u.r.value == "" {
+			continue // unknown, or missing (reported above, or defaulted)
 		}
-		if err := validators.CheckHTTPURL(u.r.value); err != nil {
-			diags.AddAttributeError(path.Root(u.s.attr), "Invalid "+u.s.attr,
-				fmt.Sprintf("%s (set by %s or the %s environment variable).", err, u.s.attr, u.s.env))
+		if err := thingspace.CheckHTTPURL(u.r.value); err != nil {
+			diags.Append(invalidSetting(u.s, err))
+		}
+	}
+	if c.requestTimeout.value != "" {
+		if _, err := thingspace.ParseRequestTimeout(c.requestTimeout.value); err != nil {
+			diags.Append(invalidSetting(settingRequestTimeout, err))
 		}
 	}
 	return diags
 }
 
-// requireOneOf needs either both halves of a credential pair or the token that replaces them.
-func requireOneOf(diags *diag.Diagnostics, a setting, av resolved, b setting, bv resolved, token setting, tv resolved, what string) {
-	if av.unknown || bv.unknown || tv.unknown || tv.value != "" {
+// requireCredentials needs either both halves of a credential pair or the token that replaces
+// them; a pair with an unknown value is checked once it is known.
+func requireCredentials(diags *diag.Diagnostics, pair thingspace.CredentialPair, name, secret, token resolved) {
+	if name.unknown || secret.unknown || token.unknown {
 		return
 	}
-	for _, half := range []struct {
-		s, other setting
-		r        resolved
-	}{{a, b, av}, {b, a, bv}} {
-		if !half.r.missing() {
-			continue
-		}
-		diags.AddAttributeError(path.Root(half.s.attr), "Missing "+half.s.attr,
-			fmt.Sprintf("The provider needs %s for its %s: set %s in the provider block or the %s environment variable "+
-				"(together with %s / %s), or instead set %s / %s to a token obtained elsewhere.",
-				half.s.attr, what, half.s.attr, half.s.env, half.other.attr, half.other.env, token.attr, token.env))
+	for _, missing := range pair.Missing(name.value != "", secret.value != "", token.value != "") {
+		diags.Append(missingCredential(pair, missing, token.value != ""))
 	}
 }
 
 func require(diags *diag.Diagnostics, s setting, v resolved, what string) {
 	if v.missing() {
-		diags.AddAttributeError(path.Root(s.attr), "Missing "+s.attr,
-			fmt.Sprintf("The provider needs %s, %s: set %s in the provider block or the %s environment variable.",
-				s.attr, what, s.attr, s.env))
+		diags.Append(missingSetting(s, what))
 	}
+}
+
+// requestTimeoutValue is the configured per-request timeout, or 0 for the client's default when
+// none is set (validate has already refused a malformed one, which would also read as 0).
+func (c providerConfig) requestTimeoutValue() time.Duration {
+	timeout, _ := thingspace.ParseRequestTimeout(c.requestTimeout.value)
+	return timeout
 }
 
 func (p *thingspaceProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -150,10 +149,10 @@ func (p *thingspaceProvider) Configure(ctx context.Context, req provider.Configu
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	data := &providerData{accountName: cfg.accountName, smsrOid: cfg.smsrOid, staticSecrets: cfg.secrets()}
+	data := &providerData{accountName: cfg.accountName, smsrOid: cfg.smsrOid, secrets: cfg.secrets()}
 	if cfg.connectionKnown() {
 		var diags diag.Diagnostics
-		data.operator, data.clientSecrets, diags = p.connect(cfg, userAgent(p.version, req.TerraformVersion))
+		data.operator, diags = p.connect(cfg, userAgent(p.version, req.TerraformVersion))
 		resp.Diagnostics.Append(diags...)
 		if resp.Diagnostics.HasError() {
 			return
@@ -166,18 +165,8 @@ func (p *thingspaceProvider) Configure(ctx context.Context, req provider.Configu
 
 // connect builds the one ThingSpace client and the one relay client this provider instance
 // shares among all its resources (one bearer, one session, one relay connection pool).
-func (p *thingspaceProvider) connect(cfg providerConfig, ua string) (*profileops.Operator, func() []string, diag.Diagnostics) {
+func (p *thingspaceProvider) connect(cfg providerConfig, ua string) (*profileops.Operator, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	var timeout time.Duration // 0: the client's default
-	if cfg.requestTimeout.value != "" {
-		var err error
-		timeout, err = time.ParseDuration(cfg.requestTimeout.value)
-		if err != nil || timeout <= 0 { // the schema validator already refused it; kept for safety
-			diags.AddAttributeError(path.Root("request_timeout"), "Invalid request_timeout",
-				fmt.Sprintf("%q is not a positive duration such as \"60s\".", cfg.requestTimeout.value))
-			return nil, nil, diags
-		}
-	}
 	client, err := thingspace.NewClient(thingspace.Config{
 		BaseURL:        cfg.baseURL.value,
 		ClientID:       cfg.clientID.value,
@@ -186,7 +175,7 @@ func (p *thingspaceProvider) connect(cfg providerConfig, ua string) (*profileops
 		Username:       cfg.username.value,
 		Password:       cfg.password.value,
 		SessionToken:   cfg.sessionToken.value,
-		RequestTimeout: timeout,
+		RequestTimeout: cfg.requestTimeoutValue(),
 		MaxRetries:     cfg.maxRetries,
 		RetryMinDelay:  p.options.ThingSpaceRetryMinDelay,
 		RetryMaxDelay:  p.options.ThingSpaceRetryMaxDelay,
@@ -194,8 +183,8 @@ func (p *thingspaceProvider) connect(cfg providerConfig, ua string) (*profileops
 		HTTPClient:     p.options.HTTPClient,
 	})
 	if err != nil {
-		diags.AddError("Invalid ThingSpace configuration", err.Error())
-		return nil, nil, diags
+		diags.Append(clientNotBuilt("ThingSpace", err))
+		return nil, diags
 	}
 	relayClient, err := relayclient.New(relayclient.Config{
 		BaseURL:       cfg.relayURL.value,
@@ -208,22 +197,15 @@ func (p *thingspaceProvider) connect(cfg providerConfig, ua string) (*profileops
 		OnOutage:      profileops.LogRelayOutage,
 	})
 	if err != nil {
-		diags.AddError("Invalid relay configuration", fmt.Sprintf("%s (check relay_url / %s and relay_token / %s).",
-			err, settingRelayURL.env, settingRelayToken.env))
-		return nil, nil, diags
+		diags.Append(clientNotBuilt("relay", err))
+		return nil, diags
 	}
-	return profileops.New(client, relayClient), client.Secrets, diags
+	return profileops.New(client, relayClient), diags
 }
 
 // secrets lists the configured secret values, for masking in logs.
 func (c providerConfig) secrets() []string {
-	var out []string
-	for _, r := range []resolved{c.clientSecret, c.accessToken, c.password, c.sessionToken, c.relayToken} {
-		if r.value != "" {
-			out = append(out, r.value)
-		}
-	}
-	return out
+	return []string{c.clientSecret.value, c.accessToken.value, c.password.value, c.sessionToken.value, c.relayToken.value}
 }
 
 // userAgent names the provider and the Terraform CLI driving it, so ThingSpace support and relay

@@ -4,9 +4,9 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/profileops"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
 
 // providerData is what Configure hands to every resource of one provider instance.
@@ -15,33 +15,18 @@ type providerData struct {
 	operator *profileops.Operator
 	// accountName and smsrOid are the resource defaults, possibly unknown at plan time.
 	accountName, smsrOid resolved
-	// staticSecrets are the configured secrets; clientSecrets adds the tokens the ThingSpace
-	// client has learned at run time (nil without a client).
-	staticSecrets []string
-	clientSecrets func() []string
+	// secrets are the configured secret values (some may be empty), masked in every log line.
+	secrets []string
 }
 
-// secretLogKeys are log field keys whose values are always masked, whoever logs them.
-var secretLogKeys = []string{
-	"client_secret", "access_token", "password", "session_token", "relay_token", "token",
-	"authorization", "credential_password", "sessionToken", "access-token",
-}
-
-// logContext returns ctx with every known secret masked from tflog output, by field key and by
-// value (in fields and messages). A provider's log context does not outlive one RPC, so each
-// resource method calls this first.
+// logContext returns ctx with every configured secret masked from tflog output, by field key and
+// by value; the ThingSpace client masks the tokens it obtains at run time itself. A provider's
+// log context does not outlive one RPC, so each resource method calls this first.
 func (d *providerData) logContext(ctx context.Context) context.Context {
-	ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, secretLogKeys...)
 	if d == nil {
-		return ctx
+		return thingspace.MaskSecrets(ctx)
 	}
-	secrets := append([]string(nil), d.staticSecrets...)
-	if d.clientSecrets != nil {
-		secrets = append(secrets, d.clientSecrets()...)
-	}
-	secrets = nonEmpty(secrets)
-	ctx = tflog.MaskAllFieldValuesStrings(ctx, secrets...)
-	return tflog.MaskMessageStrings(ctx, secrets...)
+	return thingspace.MaskSecrets(ctx, d.secrets...)
 }
 
 // requireOperator returns the operator, or adds the error that explains why there is none.
@@ -51,14 +36,4 @@ func (d *providerData) requireOperator(diags *diag.Diagnostics, action string) (
 		return nil, false
 	}
 	return d.operator, true
-}
-
-func nonEmpty(values []string) []string {
-	out := values[:0]
-	for _, v := range values {
-		if v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
 }

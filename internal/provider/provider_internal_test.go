@@ -63,6 +63,9 @@ func TestValidateReportsEachMissingValueOnce(t *testing.T) {
 		"unknown pair is not yet":  {func(c *providerConfig) { c.clientID, c.clientSecret = resolved{unknown: true}, resolved{} }, ""},
 		"unknown relay is not yet": {func(c *providerConfig) { c.relayURL = resolved{unknown: true} }, ""},
 		"url without scheme":       {func(c *providerConfig) { c.relayURL = known("relay.example.com") }, "Invalid relay_url"},
+		"credentials in a url":     {func(c *providerConfig) { c.baseURL = known("https://u:pw@api.example.com") }, "Invalid base_url"},
+		"zero request timeout":     {func(c *providerConfig) { c.requestTimeout = known("0s") }, "Invalid request_timeout"},
+		"half a pair with a token": {func(c *providerConfig) { c.clientSecret, c.accessToken = resolved{}, known("b") }, "Missing client_secret"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -156,7 +159,7 @@ func TestDeviceFailuresOnePerDevice(t *testing.T) {
 		t.Fatalf("got %d diagnostics, want one per failed device", len(diags))
 	}
 	first := diags[0].Summary() + diags[0].Detail()
-	for _, want := range []string{"device 111", "DeviceService.REQUEST_FAILED.DeviceNotFound: no such device", "requestId R-1", "ICCID 222"} {
+	for _, want := range []string{"device 111", "DeviceService.REQUEST_FAILED.DeviceNotFound: no such device (EID 111", "requestId R-1).", "ICCID 222"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("diagnostic does not say %q: %s", want, first)
 		}

@@ -34,6 +34,8 @@ var (
 	settingSmsrOid      = setting{"smsr_oid", "THINGSPACE_SMSR_OID"}
 	settingRelayURL     = setting{"relay_url", "THINGSPACE_RELAY_URL"}
 	settingRelayToken   = setting{"relay_token", "THINGSPACE_RELAY_TOKEN"}
+	// settingRequestTimeout has no environment variable.
+	settingRequestTimeout = setting{attr: "request_timeout"}
 )
 
 // settings lists every setting with an environment variable, in the documented order.
@@ -100,12 +102,12 @@ func (p *thingspaceProvider) Schema(_ context.Context, _ provider.SchemaRequest,
 				validators.HTTPURL()),
 			settingRelayToken.attr: stringSetting(settingRelayToken, true,
 				"Bearer token for reading from the relay (the relay's `--read-token`). Required, here or through the environment variable."),
-			"request_timeout": schema.StringAttribute{
+			settingRequestTimeout.attr: schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: fmt.Sprintf("Time limit for each HTTP request to ThingSpace, as a Go duration "+
 					"(`30s`, `2m`). Defaults to `%.0fs`. It bounds one attempt; waiting for callbacks is bounded by the resource's `timeouts`.",
 					thingspace.DefaultRequestTimeout.Seconds()),
-				Validators: []validator.String{validators.PositiveDuration()},
+				Validators: []validator.String{validators.RequestTimeout()},
 			},
 			"max_retries": schema.Int64Attribute{
 				Optional: true,
@@ -116,6 +118,17 @@ func (p *thingspaceProvider) Schema(_ context.Context, _ provider.SchemaRequest,
 			},
 		},
 	}
+}
+
+// settingNamed returns the setting of a provider attribute, for the setting names
+// internal/thingspace reports.
+func settingNamed(attr string) setting {
+	for _, s := range settings {
+		if s.attr == attr {
+			return s
+		}
+	}
+	return setting{attr: attr}
 }
 
 // stringSetting is a provider attribute that falls back to an environment variable.

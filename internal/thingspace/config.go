@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -54,8 +53,8 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.BaseURL = DefaultBaseURL
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return cfg, fmt.Errorf("base_url %q is not an absolute http(s) URL: set it like %q", cfg.BaseURL, DefaultBaseURL)
+	if err := CheckHTTPURL(cfg.BaseURL); err != nil {
+		return cfg, fmt.Errorf("base_url: %w", err)
 	}
 	if err := cfg.checkLimits(); err != nil {
 		return cfg, err
@@ -78,37 +77,18 @@ func (cfg Config) withDefaults() (Config, error) {
 
 func (cfg Config) checkAuth() error {
 	var problems []string
-	for _, p := range []credentialSetting{
-		{"OAuth", "client_id", "client_secret", "access_token", cfg.ClientID, cfg.ClientSecret, cfg.AccessToken},
-		{"M2M", "username", "password", "session_token", cfg.Username, cfg.Password, cfg.SessionToken},
+	for _, p := range []string{
+		OAuthCredentials.problem(cfg.ClientID, cfg.ClientSecret, cfg.AccessToken),
+		M2MCredentials.problem(cfg.Username, cfg.Password, cfg.SessionToken),
 	} {
-		if problem := p.problem(); problem != "" {
-			problems = append(problems, problem)
+		if p != "" {
+			problems = append(problems, p)
 		}
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
-}
-
-// credentialSetting is one of the two ways to authenticate: a name and a secret to obtain a
-// token with, or the token itself. Only values are compared here; none is ever put in a message.
-type credentialSetting struct {
-	kind, nameAttr, secretAttr, tokenAttr string
-	name, secret, token                   string
-}
-
-func (s credentialSetting) problem() string {
-	switch {
-	case s.name != "" && s.secret == "":
-		return fmt.Sprintf("%s is set without %s: set %s too", s.nameAttr, s.secretAttr, s.secretAttr)
-	case s.name == "" && s.secret != "":
-		return fmt.Sprintf("%s is set without %s: set %s too", s.secretAttr, s.nameAttr, s.nameAttr)
-	case s.name == "" && s.token == "":
-		return fmt.Sprintf("no %s credentials: set %s and %s (or %s)", s.kind, s.nameAttr, s.secretAttr, s.tokenAttr)
-	}
-	return ""
 }
 
 func (cfg Config) checkLimits() error {

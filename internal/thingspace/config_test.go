@@ -20,6 +20,8 @@ func TestNewClientValidates(t *testing.T) {
 		{"user without password", func(c *Config) { c.Password = "" }, "set password too"},
 		{"password without user", func(c *Config) { c.Username = "" }, "set username too"},
 		{"bad base url", func(c *Config) { c.BaseURL = "thingspace.verizon.com" }, "base_url"},
+		{"credentials in base url", func(c *Config) { c.BaseURL = "https://user:secret@thingspace.verizon.com" }, "base_url: the URL must not carry credentials"},
+		{"token does not excuse half a pair", func(c *Config) { c.ClientSecret, c.AccessToken = "", "bearer" }, "set client_secret too"},
 		{"negative retries", func(c *Config) { c.MaxRetries = -1 }, "max_retries"},
 		{"negative timeout", func(c *Config) { c.RequestTimeout = -time.Second }, "request_timeout"},
 		{"inverted delays", func(c *Config) { c.RetryMinDelay, c.RetryMaxDelay = time.Minute, time.Second }, "inverted"},

@@ -67,12 +67,18 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, " (gave up after %d attempts)", e.Attempts)
 	}
 	if e.Hint != "" {
-		if !strings.HasSuffix(b.String(), ".") { // server messages often end with one
-			b.WriteByte('.')
-		}
-		fmt.Fprintf(&b, " %s", e.Hint)
+		return Sentence(b.String()) + " " + e.Hint
 	}
 	return b.String()
+}
+
+// Sentence ends text with one full stop, adding it only when missing: error texts end either
+// way (server messages often carry their own), and a message built from one must not show two.
+func Sentence(text string) string {
+	if strings.HasSuffix(text, ".") || text == "" {
+		return text
+	}
+	return text + "."
 }
 
 // ErrorCode returns the ShortCode of the *Error wrapped in err, or "".

@@ -2,34 +2,30 @@ package validators
 
 import (
 	"context"
-	"fmt"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
 
-// PositiveDuration accepts a Go duration string greater than zero ("60s", "1m30s"). It exists
-// because a zero or negative per-request timeout would make every ThingSpace call fail at once,
-// which is better reported at plan time with the accepted format.
-func PositiveDuration() validator.String { return positiveDuration{} }
+// RequestTimeout accepts what thingspace.ParseRequestTimeout accepts: a Go duration greater
+// than zero ("60s", "1m30s"). A zero or negative per-request timeout would make every
+// ThingSpace call fail at once, which is better reported at plan time with the accepted format.
+func RequestTimeout() validator.String { return requestTimeout{} }
 
-type positiveDuration struct{}
+type requestTimeout struct{}
 
-func (positiveDuration) Description(context.Context) string {
+func (requestTimeout) Description(context.Context) string {
 	return `a positive duration such as "30s", "2m" or "1m30s"`
 }
 
-func (v positiveDuration) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v requestTimeout) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 
-func (v positiveDuration) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+func (v requestTimeout) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	value := req.ConfigValue.ValueString()
-	d, err := time.ParseDuration(value)
-	if err == nil && d > 0 {
-		return
+	if _, err := thingspace.ParseRequestTimeout(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration", thingspace.Sentence(err.Error()))
 	}
-	resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
-		fmt.Sprintf("%q is not %s. Use a number followed by a unit: ms, s, m or h.", value, v.Description(ctx)))
 }

@@ -127,10 +127,10 @@ func TestUniqueAttribute(t *testing.T) {
 	}
 }
 
-func TestPositiveDuration(t *testing.T) {
+func TestRequestTimeout(t *testing.T) {
 	for value, errors := range map[string]int{"60s": 0, "1m30s": 0, "250ms": 0, "0s": 1, "-5s": 1, "60": 1, "soon": 1} {
 		t.Run(value, func(t *testing.T) {
-			checkDiags(t, validateString(validators.PositiveDuration(), types.StringValue(value)), want{errors: errors})
+			checkDiags(t, validateString(validators.RequestTimeout(), types.StringValue(value)), want{errors: errors})
 		})
 	}
 }
@@ -139,6 +139,7 @@ func TestHTTPURL(t *testing.T) {
 	for value, errors := range map[string]int{
 		"https://relay.example.com": 0, "http://127.0.0.1:8080/base": 0,
 		"relay.example.com": 1, "ftp://relay.example.com": 1, "https://": 1, "::": 1,
+		"https://user@relay.example.com": 1, "https://user:pw@relay.example.com:8443/base": 1,
 	} {
 		t.Run(value, func(t *testing.T) {
 			checkDiags(t, validateString(validators.HTTPURL(), types.StringValue(value)), want{errors: errors})

@@ -1,0 +1,133 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/profileops"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/relayclient"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
+)
+
+// updateGolden rewrites testdata/diagnostics from what the code says now:
+// go test ./internal/provider/ -run TestDiagnosticWording -update, then review the diff.
+var updateGolden = flag.Bool("update", false, "rewrite the golden files of TestDiagnosticWording")
+
+// TestDiagnosticWording holds the full text of every diagnostic the provider builds, one golden
+// file each, so a change of wording is a reviewed diff rather than an accident.
+func TestDiagnosticWording(t *testing.T) {
+	devices := []thingspace.RequestedDevice{{EID: "89049032000001000000000000000074", ICCID: "8914800000084078423"},
+		{EID: "89049032000001000000000000000082"}}
+	report := &profileops.Report{Pending: []profileops.PendingDevice{
+		{RequestedDevice: devices[0], LastStatus: "Warning"},
+		{RequestedDevice: devices[1]},
+	}}
+	// A server message that ends with its own full stop, as ThingSpace's often do.
+	accountNotFound := &thingspace.Error{HTTPStatus: 400, Envelope: thingspace.EnvelopeM2M,
+		Code: "UnifiedWebService.REQUEST_FAILED.AccountNotFound", ShortCode: thingspace.CodeAccountNotFound,
+		Message: "Account 0000123456-00001 does not exist.", Operation: "enable profile", Attempts: 1}
+	lostAnswer := &thingspace.Error{HTTPStatus: 502, Operation: "enable profile", Attempts: 1, OutcomeUnknown: true,
+		Hint: "ThingSpace may have acted on the request, so it was not repeated automatically: check the outcome before trying again."}
+	relayRefused := fmt.Errorf("%w: %w", profileops.ErrRelayUnreadable, &relayclient.StatusError{StatusCode: 401})
+	relayDown := errors.New(`giving up on the relay after 10 consecutive failures: Get "http://127.0.0.1:1/v1/requests/R-1": connection refused`)
+	failures := []thingspace.DeviceResult{
+		{EID: devices[0].EID, ICCID: devices[0].ICCID, FaultCode: "DeviceService.REQUEST_FAILED.DeviceNotFound", FaultString: "Device does not exist."},
+		{EID: devices[1].EID, FaultCode: "SMSR.EXECUTED_FAILED"},
+		{EID: "89049032000001000000000000000090"},
+	}
+
+	cases := map[string]diag.Diagnostics{
+		"action_not_sent_create_refused":      {actionNotSent(phaseCreate, devices, accountNotFound)},
+		"action_not_sent_delete_refused":      {actionNotSent(phaseDelete, devices, errors.New("disable profile: ThingSpace answered HTTP 400 Bad Request"))},
+		"action_not_sent_relay_unreadable":    {actionNotSent(phaseCreate, devices, relayRefused)},
+		"outcome_unknown_create":              {actionNotSent(phaseCreate, devices, lostAnswer)},
+		"outcome_unknown_delete":              {actionNotSent(phaseDelete, devices, lostAnswer)},
+		"device_failures":                     deviceFailures(phaseCreate, "R-1", failures),
+		"wait_ended_create_timeout":           {waitEnded(phaseCreate, "R-1", 30*time.Minute, report, context.DeadlineExceeded)},
+		"wait_ended_create_interrupted":       {waitEnded(phaseCreate, "R-1", 30*time.Minute, report, context.Canceled)},
+		"wait_ended_create_relay_lost":        {waitEnded(phaseCreate, "R-1", 30*time.Minute, report, relayDown)},
+		"wait_ended_delete_timeout":           {waitEnded(phaseDelete, "R-2", 5*time.Minute, report, context.DeadlineExceeded)},
+		"provider_not_ready":                  {providerNotReady("import")},
+		"refresh_failed":                      {refreshFailed("R-1", relayDown)},
+		"import_failed_nothing_stored":        {importFailed("R-1", profileops.ErrNothingStored)},
+		"import_failed_other":                 {importFailed("R-1", errors.New("the relay holds 2 callback(s) for request R-1 but none names a device by EID"))},
+		"missing_default":                     {missingDefault(settingAccountName)},
+		"missing_setting":                     {missingSetting(settingRelayURL, "the address of the thingspace-relay that receives ThingSpace's callbacks")},
+		"missing_credential_none":             {missingCredential(thingspace.OAuthCredentials, "client_id", false)},
+		"missing_credential_half_with_token":  {missingCredential(thingspace.M2MCredentials, "password", true)},
+		"invalid_setting_url":                 {invalidSetting(settingBaseURL, thingspace.CheckHTTPURL("https://user:pw@thingspace.example.com"))},
+		"invalid_setting_without_environment": {invalidSetting(settingRequestTimeout, errors.New(`"0s" is not a positive duration`))},
+		"unexpected_provider_data":            {unexpectedProviderData()},
+		"client_not_built":                    {clientNotBuilt("relay", errors.New(`relay URL "relay" is not an http:// or https:// URL`))},
+	}
+	for name, diags := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := renderDiagnostics(diags)
+			checkCarefulWording(t, diags)
+			file := filepath.Join("testdata", "diagnostics", name+".txt")
+			if *updateGolden {
+				if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatalf("%v (run with -update to write it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("%s changed (run with -update to accept):\n--- got\n%s\n--- want\n%s", file, got, want)
+			}
+		})
+	}
+}
+
+func renderDiagnostics(diags diag.Diagnostics) string {
+	var b strings.Builder
+	for i, d := range diags {
+		if i > 0 {
+			b.WriteString("\n====\n\n")
+		}
+		fmt.Fprintf(&b, "severity: %s\n", d.Severity())
+		if p, ok := d.(diag.DiagnosticWithPath); ok {
+			fmt.Fprintf(&b, "attribute: %s\n", p.Path())
+		}
+		fmt.Fprintf(&b, "summary: %s\n\n%s\n", d.Summary(), d.Detail())
+	}
+	return b.String()
+}
+
+// doubledStop is a full stop after a full stop, other than an ellipsis.
+var doubledStop = regexp.MustCompile(`[^.]\.\.(?:[^.]|$)`)
+
+// checkCarefulWording catches, in any diagnostic, the slips a golden file would only record.
+func checkCarefulWording(t *testing.T, diags diag.Diagnostics) {
+	t.Helper()
+	for _, d := range diags {
+		text := d.Summary() + "\n" + d.Detail()
+		if doubledStop.MatchString(text) {
+			t.Errorf("%q has a doubled full stop:\n%s", d.Summary(), text)
+		}
+		for _, once := range []string{"not sent", "nothing was sent", "relay_token /", "relay_url /"} {
+			if n := strings.Count(strings.ToLower(text), once); n > 1 {
+				t.Errorf("%q says %q %d times:\n%s", d.Summary(), once, n, text)
+			}
+		}
+		if strings.HasSuffix(d.Summary(), ".") || !strings.HasSuffix(strings.TrimSpace(d.Detail()), ".") {
+			t.Errorf("%q: a summary has no full stop and a detail ends with one:\n%s", d.Summary(), text)
+		}
+	}
+}
