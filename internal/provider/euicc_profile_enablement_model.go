@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -38,11 +39,21 @@ type deviceModel struct {
 var (
 	deviceObjectType   = objectType(devicesAttribute().NestedObject)
 	resultObjectType   = objectType(resultsAttribute().NestedObject)
-	timeoutsObjectType = timeoutsAttribute(context.Background()).GetType().(attr.TypeWithAttributeTypes).AttributeTypes()
+	timeoutsObjectType = attributeTypes(timeoutsAttribute(context.Background()).GetType())
 )
 
 func objectType(o schema.NestedAttributeObject) types.ObjectType {
-	return types.ObjectType{AttrTypes: o.Type().(attr.TypeWithAttributeTypes).AttributeTypes()}
+	return types.ObjectType{AttrTypes: attributeTypes(o.Type())}
+}
+
+// attributeTypes are the attribute types of an object type. The schemas above declare objects
+// only, so anything else is a programming error caught by every test at package load.
+func attributeTypes(t attr.Type) map[string]attr.Type {
+	object, ok := t.(attr.TypeWithAttributeTypes)
+	if !ok {
+		panic(fmt.Sprintf("schema type %s is not an object", t))
+	}
+	return object.AttributeTypes()
 }
 
 // requestedDevices returns the devices to send, in configuration order.
@@ -76,7 +87,7 @@ func (m *enablementModel) started(requestID string) {
 }
 
 // applyReport records what the callbacks said.
-func (m *enablementModel) applyReport(ctx context.Context, r *profileops.Report) diag.Diagnostics {
+func (m *enablementModel) applyReport(r *profileops.Report) diag.Diagnostics {
 	m.Status = types.StringValue(string(r.Status))
 	m.CompletedAt = types.StringNull()
 	if !r.CompletedAt.IsZero() {

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"reflect"
 	"testing"
 	"time"
@@ -13,11 +12,10 @@ import (
 )
 
 func TestApplyReportMapsResults(t *testing.T) {
-	ctx := context.Background()
 	completed := time.Date(2026, 3, 4, 5, 6, 7, 891000000, time.FixedZone("CET", 3600))
 	var m enablementModel
 	m.started("R-1")
-	diags := m.applyReport(ctx, &profileops.Report{
+	diags := m.applyReport(&profileops.Report{
 		Status:      profileops.StatusFailed,
 		CompletedAt: completed,
 		Results: map[string]thingspace.DeviceResult{
@@ -66,7 +64,11 @@ func TestEveryDeviceResultFieldIsAResultAttribute(t *testing.T) {
 	}
 	shown := map[string]bool{}
 	for _, v := range result.Attributes() {
-		shown[v.(types.String).ValueString()] = true
+		s, ok := v.(types.String)
+		if !ok {
+			t.Fatalf("result attribute %v is not a string", v)
+		}
+		shown[s.ValueString()] = true
 	}
 	for i := range fields.NumField() {
 		name := fields.Type().Field(i).Name
@@ -82,7 +84,7 @@ func TestEveryDeviceResultFieldIsAResultAttribute(t *testing.T) {
 func TestStartedThenPendingReportLeavesCompletedAtUnset(t *testing.T) {
 	var m enablementModel
 	m.started("R-2")
-	if diags := m.applyReport(context.Background(), &profileops.Report{Status: profileops.StatusPending}); diags.HasError() {
+	if diags := m.applyReport(&profileops.Report{Status: profileops.StatusPending}); diags.HasError() {
 		t.Fatal(diags)
 	}
 	if !m.CompletedAt.IsNull() || m.Status.ValueString() != "Pending" || m.Results.IsNull() || len(m.Results.Elements()) != 0 {

@@ -257,7 +257,7 @@ func (r *enablementResource) Create(ctx context.Context, req resource.CreateRequ
 	}
 
 	report, waitErr := r.wait(ctx, operator, requestID, devices, timeout)
-	resp.Diagnostics.Append(plan.applyReport(ctx, report)...)
+	resp.Diagnostics.Append(plan.applyReport(report)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(waitOutcome(phaseCreate, requestID, timeout, report, waitErr)...)
 }
@@ -299,7 +299,7 @@ func (r *enablementResource) Read(ctx context.Context, req resource.ReadRequest,
 		tflog.Warn(ctx, "The relay holds no callback for this request; keeping the state as it is")
 		return
 	}
-	resp.Diagnostics.Append(state.applyReport(ctx, report)...)
+	resp.Diagnostics.Append(state.applyReport(report)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -378,7 +378,7 @@ func (r *enablementResource) ImportState(ctx context.Context, req resource.Impor
 		guessed = append(guessed, settingSmsrOid.attr)
 	}
 	resp.Diagnostics.Append(model.setDevices(ctx, found.Devices)...)
-	resp.Diagnostics.Append(model.applyReport(ctx, found.Report)...)
+	resp.Diagnostics.Append(model.applyReport(found.Report)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
 	resp.Diagnostics.Append(recordImportGuesses(ctx, resp.Private, guessed)...)
 }
