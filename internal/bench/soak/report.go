@@ -170,7 +170,7 @@ func renderSection(m machine, t *tally) string {
 		kt := t.byKind[k]
 		said := "- (must succeed)"
 		if k.failsApply() {
-			said = "\"" + strings.Join(expectedDiagnostics[k], "\"; \"") + "\""
+			said = "\"" + strings.Join(expectedTexts(k, []string{"<EID>"}), "\"; \"") + "\""
 		}
 		fmt.Fprintf(&b, "| %s | %d | %s | %d / %d | %s |\n", k, kt.cycles, tookEffect(k, kt.tookEffect),
 			kt.expectedFailures, kt.unexpected, strings.ReplaceAll(said, "|", "\\|"))
