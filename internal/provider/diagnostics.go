@@ -257,6 +257,16 @@ func invalidSetting(s setting, err error) diag.Diagnostic {
 	return diag.NewAttributeErrorDiagnostic(path.Root(s.attr), "Invalid "+s.attr, sentence(err)+" "+where)
 }
 
+// settingInClear: a URL setting that sends secrets over the network unencrypted. A warning,
+// since a relay on a private network may be meant to work this way.
+func settingInClear(s setting) diag.Diagnostic {
+	return diag.NewAttributeWarningDiagnostic(path.Root(s.attr), s.attr+" is not encrypted",
+		fmt.Sprintf("%s is a plain http:// URL to another machine, so the tokens the provider sends there, and the "+
+			"device credentials that come back in callbacks, cross the network unencrypted. Use an https:// URL (set by %s "+
+			"in the provider block or the %s environment variable); plain http:// is meant for a relay or simulator on "+
+			"this machine.", s.attr, s.attr, s.env))
+}
+
 // missingDefault: neither the resource nor the provider sets a value ThingSpace requires.
 func missingDefault(s setting) diag.Diagnostic {
 	return diag.NewAttributeErrorDiagnostic(path.Root(s.attr), "Missing "+s.attr,

@@ -66,6 +66,7 @@ func TestDiagnosticWording(t *testing.T) {
 		"missing_credential_none":             {missingCredential(thingspace.OAuthCredentials, "client_id", false)},
 		"missing_credential_half_with_token":  {missingCredential(thingspace.M2MCredentials, "password", true)},
 		"invalid_setting_url":                 {invalidSetting(settingBaseURL, thingspace.CheckHTTPURL("https://user:pw@thingspace.example.com"))},
+		"setting_in_clear":                    {settingInClear(settingRelayURL)},
 		"invalid_setting_without_environment": {invalidSetting(settingRequestTimeout, errors.New(`"0s" is not a positive duration`))},
 		"unexpected_provider_data":            {unexpectedProviderData()},
 		"client_not_built":                    {clientNotBuilt("relay", errors.New(`relay URL "relay" is not an http:// or https:// URL`))},

@@ -104,6 +104,8 @@ func (c providerConfig) validate() diag.Diagnostics {
 		}
 		if err := thingspace.CheckHTTPURL(u.r.value); err != nil {
 			diags.Append(invalidSetting(u.s, err))
+		} else if thingspace.CrossesNetworkInClear(u.r.value) {
+			diags.Append(settingInClear(u.s))
 		}
 	}
 	if c.requestTimeout.value != "" {

@@ -3,6 +3,7 @@ package thingspace
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -26,6 +27,22 @@ func CheckHTTPURL(value string) error {
 		return fmt.Errorf("%q is not an absolute http:// or https:// URL: write it with its scheme and host, for example https://host.example.com", value)
 	}
 	return nil
+}
+
+// CrossesNetworkInClear reports whether a valid URL (CheckHTTPURL) is plain http:// to a host
+// other than this machine: whatever is sent to it (the bearer and session to ThingSpace, the
+// read token to the relay, device credentials from the relay) crosses the network unencrypted.
+func CrossesNetworkInClear(value string) bool {
+	u, err := url.Parse(value)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
 }
 
 // ParseRequestTimeout reads a per-request time limit written as a Go duration. Only a positive

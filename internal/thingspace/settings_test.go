@@ -74,3 +74,21 @@ func TestSentenceEndsWithOneFullStop(t *testing.T) {
 		}
 	}
 }
+
+func TestCrossesNetworkInClear(t *testing.T) {
+	for value, want := range map[string]bool{
+		"http://relay.example.com":     true,
+		"http://10.1.2.3:8080":         true,
+		"https://relay.example.com":    false,
+		"http://127.0.0.1:8080":        false,
+		"http://127.8.9.10":            false,
+		"http://localhost:8080":        false,
+		"http://[::1]:8080/callbacks":  false,
+		"http://[2001:db8::1]:8080":    true,
+		"HTTPS://thingspace.vzw.com/x": false,
+	} {
+		if got := CrossesNetworkInClear(value); got != want {
+			t.Errorf("CrossesNetworkInClear(%q) = %v, want %v", value, got, want)
+		}
+	}
+}
