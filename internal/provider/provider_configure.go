@@ -153,7 +153,7 @@ func (p *thingspaceProvider) Configure(ctx context.Context, req provider.Configu
 	data := &providerData{accountName: cfg.accountName, smsrOid: cfg.smsrOid, staticSecrets: cfg.secrets()}
 	if cfg.connectionKnown() {
 		var diags diag.Diagnostics
-		data.operator, data.clientSecrets, diags = p.connect(cfg, userAgent(p.version, req.TerraformVersion))
+		data.operator, data.client, data.clientSecrets, diags = p.connect(cfg, userAgent(p.version, req.TerraformVersion))
 		resp.Diagnostics.Append(diags...)
 		if resp.Diagnostics.HasError() {
 			return
@@ -166,7 +166,7 @@ func (p *thingspaceProvider) Configure(ctx context.Context, req provider.Configu
 
 // connect builds the one ThingSpace client and the one relay client this provider instance
 // shares among all its resources (one bearer, one session, one relay connection pool).
-func (p *thingspaceProvider) connect(cfg providerConfig, ua string) (*profileops.Operator, func() []string, diag.Diagnostics) {
+func (p *thingspaceProvider) connect(cfg providerConfig, ua string) (*profileops.Operator, *thingspace.Client, func() []string, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	var timeout time.Duration // 0: the client's default
 	if cfg.requestTimeout.value != "" {
@@ -175,7 +175,7 @@ func (p *thingspaceProvider) connect(cfg providerConfig, ua string) (*profileops
 		if err != nil || timeout <= 0 { // the schema validator already refused it; kept for safety
 			diags.AddAttributeError(path.Root("request_timeout"), "Invalid request_timeout",
 				fmt.Sprintf("%q is not a positive duration such as \"60s\".", cfg.requestTimeout.value))
-			return nil, nil, diags
+			return nil, nil, nil, diags
 		}
 	}
 	client, err := thingspace.NewClient(thingspace.Config{
@@ -195,7 +195,7 @@ func (p *thingspaceProvider) connect(cfg providerConfig, ua string) (*profileops
 	})
 	if err != nil {
 		diags.AddError("Invalid ThingSpace configuration", err.Error())
-		return nil, nil, diags
+		return nil, nil, nil, diags
 	}
 	relayClient, err := relayclient.New(relayclient.Config{
 		BaseURL:       cfg.relayURL.value,
@@ -210,9 +210,9 @@ func (p *thingspaceProvider) connect(cfg providerConfig, ua string) (*profileops
 	if err != nil {
 		diags.AddError("Invalid relay configuration", fmt.Sprintf("%s (check relay_url / %s and relay_token / %s).",
 			err, settingRelayURL.env, settingRelayToken.env))
-		return nil, nil, diags
+		return nil, nil, nil, diags
 	}
-	return profileops.New(client, relayClient), client.Secrets, diags
+	return profileops.New(client, relayClient), client, client.Secrets, diags
 }
 
 // secrets lists the configured secret values, for masking in logs.

@@ -7,12 +7,16 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/profileops"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
 
 // providerData is what Configure hands to every resource of one provider instance.
 type providerData struct {
 	// operator is nil while the provider configuration has unknown values (plan only).
 	operator *profileops.Operator
+	// client makes the ThingSpace calls that need no relay (callback listeners); nil when
+	// operator is.
+	client *thingspace.Client
 	// accountName and smsrOid are the resource defaults, possibly unknown at plan time.
 	accountName, smsrOid resolved
 	// staticSecrets are the configured secrets; clientSecrets adds the tokens the ThingSpace
@@ -51,6 +55,15 @@ func (d *providerData) requireOperator(diags *diag.Diagnostics, action string) (
 		return nil, false
 	}
 	return d.operator, true
+}
+
+// requireClient returns the ThingSpace client, or adds the error that explains why there is none.
+func (d *providerData) requireClient(diags *diag.Diagnostics, action string) (*thingspace.Client, bool) {
+	if d == nil || d.client == nil {
+		diags.Append(providerNotReady(action))
+		return nil, false
+	}
+	return d.client, true
 }
 
 func nonEmpty(values []string) []string {
