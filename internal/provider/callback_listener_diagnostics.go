@@ -3,6 +3,7 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -16,8 +17,13 @@ import (
 
 // listenerNotRegistered: ThingSpace did not confirm a registration. Registering is not repeated
 // by the client after an answer that leaves the outcome open, but registering again only
-// replaces the listener, so the next apply may safely do it.
-func listenerNotRegistered(id string, op listenerOperation, err error) diag.Diagnostic {
+// replaces the listener, so the next apply may safely do it. The client scrubs the secrets it
+// knows from ThingSpace's answer, not the listener's password, which a server could echo.
+func listenerNotRegistered(id string, op listenerOperation, err error, password string) diag.Diagnostic {
+	message := err.Error()
+	if password != "" {
+		message = strings.ReplaceAll(message, password, "(password)")
+	}
 	left := "Nothing was saved to state, so the next `terraform apply` registers the listener again."
 	if op == listenerUpdate {
 		left = "The state keeps the listener as it was, so the next `terraform apply` registers it again."
@@ -25,9 +31,9 @@ func listenerNotRegistered(id string, op listenerOperation, err error) diag.Diag
 	if errors.Is(err, thingspace.ErrOutcomeUnknown) {
 		return diag.NewErrorDiagnostic(fmt.Sprintf("Outcome of registering the callback listener %s unknown", id),
 			fmt.Sprintf("%s.\n\nThingSpace may or may not have registered the listener. Registering again replaces "+
-				"whatever is registered, so it is safe: %s", err, left))
+				"whatever is registered, so it is safe: %s", message, left))
 	}
-	detail := fmt.Sprintf("%s.\n\n", err)
+	detail := fmt.Sprintf("%s.\n\n", message)
 	if hint := errorHint(thingspace.ErrorCode(err)); hint != "" {
 		detail += hint + " "
 	}

@@ -31,8 +31,6 @@ var (
 	_ resource.ResourceWithImportState    = (*callbackListenerResource)(nil)
 )
 
-const callbackListenerTypeName = TypeName + "_callback_listener"
-
 // callbackListenerResource is thingspace_callback_listener: the URL ThingSpace sends one
 // callback service's messages to, for one account. ThingSpace keeps one listener per service
 // and account, and registering again replaces it, so every change of the URL or credentials is
@@ -286,7 +284,10 @@ func (r *callbackListenerResource) register(ctx context.Context, config tfsdk.Co
 	password := plan.Password.ValueString()
 	if !passwordWO.IsNull() {
 		password = passwordWO.ValueString()
-		ctx = tflog.MaskMessageStrings(ctx, password)
+	}
+	if password != "" {
+		// The client masks the secrets it was configured with, not this one.
+		ctx = tflog.MaskAllFieldValuesStrings(tflog.MaskMessageStrings(ctx, password), password)
 	}
 	account, service := plan.AccountName.ValueString(), plan.ServiceName.ValueString()
 	err := client.RegisterCallbackListener(ctx, account, thingspace.CallbackListener{
@@ -296,7 +297,7 @@ func (r *callbackListenerResource) register(ctx context.Context, config tfsdk.Co
 		Password: password,
 	})
 	if err != nil {
-		diags.Append(listenerNotRegistered(listenerID(account, service), op, err))
+		diags.Append(listenerNotRegistered(listenerID(account, service), op, err, password))
 		return diags
 	}
 	tflog.Info(ctx, "Callback listener registered", map[string]any{"account_name": account, "service_name": service})

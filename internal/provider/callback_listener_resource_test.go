@@ -319,9 +319,12 @@ func TestAccCallbackListener_writeOnlyNeedsTheClientCapability(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	typ := schemas.ResourceSchemas["thingspace_callback_listener"].ValueType()
+	typ, ok := schemas.ResourceSchemas["thingspace_callback_listener"].ValueType().(tftypes.Object)
+	if !ok {
+		t.Fatalf("the resource's schema is not an object: %v", schemas.ResourceSchemas["thingspace_callback_listener"])
+	}
 	values := map[string]tftypes.Value{}
-	for name, attrType := range typ.(tftypes.Object).AttributeTypes {
+	for name, attrType := range typ.AttributeTypes {
 		values[name] = tftypes.NewValue(attrType, nil)
 	}
 	values["url"] = tftypes.NewValue(tftypes.String, listenerURL)
