@@ -29,6 +29,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/bench/benchmd"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/localprovider"
 )
 
@@ -117,7 +118,7 @@ func runBench(ctx context.Context, o options) error {
 	if o.out == "-" {
 		return nil
 	}
-	if err := writeSection(o.out, section); err != nil {
+	if err := benchmd.WriteSection(o.out, "e2e", section); err != nil {
 		return fmt.Errorf("writing %s: %w", o.out, err)
 	}
 	fmt.Printf("\nWrote the e2e section of %s\n", o.out)

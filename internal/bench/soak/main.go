@@ -26,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/bench/benchmd"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/localprovider"
 )
 
@@ -122,7 +123,7 @@ func runSoak(ctx context.Context, o options) (*tally, error) {
 	if o.out == "-" {
 		return t, nil
 	}
-	if err := writeSection(o.out, section); err != nil {
+	if err := benchmd.WriteSection(o.out, "soak", section); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", o.out, err)
 	}
 	fmt.Printf("\nWrote the soak section of %s\n", o.out)

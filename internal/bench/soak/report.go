@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -207,32 +204,3 @@ Re-run: ` + "`make soak`" + ` (about 15 minutes), or ` + "`go run ./internal/ben
 ` + "`SOAKARGS='-seed N'`" + ` replays a run's cycles, ` + "`-applies`" + ` and ` + "`-duration`" + ` bound it, ` + "`-keep`" + ` keeps the
 working directory.
 `
-
-const (
-	beginMarker = "<!-- BEGIN soak -->"
-	endMarker   = "<!-- END soak -->"
-)
-
-// writeSection puts section between the soak markers of path, leaving the rest of the file (the
-// other benchmarks' sections) as it was. Without markers, the section is appended at the end.
-func writeSection(path, section string) error {
-	old, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	return os.WriteFile(path, []byte(replaceSection(string(old), section)), 0o644)
-}
-
-func replaceSection(content, section string) string {
-	block := beginMarker + "\n" + strings.TrimRight(section, "\n") + "\n" + endMarker
-	if content == "" {
-		return "# Benchmarks\n\n" + block + "\n"
-	}
-	before, rest, found := strings.Cut(content, beginMarker)
-	if found {
-		if _, after, ok := strings.Cut(rest, endMarker); ok {
-			return before + block + after
-		}
-	}
-	return strings.TrimRight(content, "\n") + "\n\n" + block + "\n"
-}
