@@ -106,9 +106,9 @@ func (s *soak) disturbMidApply(ctx, applying context.Context, p cyclePlan, logSt
 		do = s.stack.sim.RevokeBearers
 	case kindRelayRestart:
 		do = func() {
-			restartErr = s.stack.relay.stop()
+			restartErr = s.stack.relay.Stop()
 			time.Sleep(p.relayDown)
-			restartErr = errors.Join(restartErr, s.stack.relay.start(ctx))
+			restartErr = errors.Join(restartErr, s.stack.relay.Start(ctx, rebindLimit))
 		}
 	default:
 		return func() (bool, error) { return false, nil }
