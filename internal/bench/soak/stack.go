@@ -2,13 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
 
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/bench/benchstack"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relayclient"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/simulator"
@@ -17,8 +16,6 @@ import (
 )
 
 const (
-	// smsrOid is the SM-SR object id of Verizon's enable example.
-	smsrOid = "1.3.6.1.4.1.31746.1.500.200.101.5"
 	// callbackRetryInterval and maxCallbackSends let a callback outlive a relay restart: the
 	// simulator keeps offering it for about 10 s, several times longer than the relay is down.
 	callbackRetryInterval = 500 * time.Millisecond
@@ -39,7 +36,7 @@ type stack struct {
 }
 
 func startStack(ctx context.Context, dir string) (*stack, error) {
-	callbackUser, callbackPassword, readToken := "soak-callbacks", randomSecret(), randomSecret()
+	callbackUser, callbackPassword, readToken := "soak-callbacks", benchstack.RandomSecret(), benchstack.RandomSecret()
 	r, err := relayrestart.Start(ctx, relay.Config{
 		Listen:           "127.0.0.1:0",
 		Store:            "sqlite:" + filepath.Join(dir, "relay.db"),
@@ -57,10 +54,7 @@ func startStack(ctx context.Context, dir string) (*stack, error) {
 	sim, err := simulator.Start(simulator.Options{
 		CallbackRetryInterval: callbackRetryInterval,
 		MaxCallbackThreshold:  maxCallbackSends,
-		Listeners: []simulator.Listener{{Account: simulator.DefaultAccount, CallbackListener: thingspace.CallbackListener{
-			Name: thingspace.ServiceDeviceProfile, URL: r.URL() + "/callbacks",
-			Username: callbackUser, Password: callbackPassword,
-		}}},
+		Listeners:             benchstack.RelayListener(r.URL(), callbackUser, callbackPassword),
 	})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("starting the simulator: %w", err), r.Stop())
@@ -75,17 +69,7 @@ func (s *stack) close() error {
 
 // env points the provider at this stack, the way a CI pipeline configures it.
 func (s *stack) env() []string {
-	return []string{
-		"THINGSPACE_BASE_URL=" + s.sim.URL(),
-		"THINGSPACE_CLIENT_ID=" + simulator.DefaultClientID,
-		"THINGSPACE_CLIENT_SECRET=" + simulator.DefaultClientSecret,
-		"THINGSPACE_USERNAME=" + simulator.DefaultUsername,
-		"THINGSPACE_PASSWORD=" + simulator.DefaultPassword,
-		"THINGSPACE_ACCOUNT_NAME=" + simulator.DefaultAccount,
-		"THINGSPACE_SMSR_OID=" + smsrOid,
-		"THINGSPACE_RELAY_URL=" + s.relay.URL(),
-		"THINGSPACE_RELAY_TOKEN=" + s.readToken,
-	}
+	return benchstack.ProviderEnv(s.sim.URL(), s.relay.URL(), s.readToken)
 }
 
 // afterFirstEnable runs do, on its own goroutine, as soon as the simulator has accepted an
@@ -119,10 +103,4 @@ func (s *stack) afterFirstEnable(ctx context.Context, from int, do func()) (wait
 		<-done
 		return ran
 	}
-}
-
-func randomSecret() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
