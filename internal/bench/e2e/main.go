@@ -22,13 +22,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/bench/benchcmd"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/bench/benchmd"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/localprovider"
 )
@@ -42,17 +41,7 @@ type options struct {
 }
 
 func main() {
-	o, err := parseFlags()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := runBench(ctx, o); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
-	}
+	benchcmd.Main("bench", parseFlags, runBench)
 }
 
 func parseFlags() (options, error) {
