@@ -12,6 +12,7 @@ import (
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/localprovider"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/terraformcmd"
 )
 
 // The targets, at N = targetN.
@@ -34,7 +35,7 @@ type machine struct {
 }
 
 func describeMachine(ctx context.Context, t *terraform, curl string) (*machine, error) {
-	tfVersion, err := t.version(ctx)
+	tfVersion, err := terraformcmd.Version(ctx, t.path)
 	if err != nil {
 		return nil, err
 	}

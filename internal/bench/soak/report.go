@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/terraformcmd"
 )
 
 // kindUnits says what the "took effect" column counts for each kind.
@@ -35,7 +37,7 @@ type machine struct {
 }
 
 func describeMachine(ctx context.Context, t terraform) (machine, error) {
-	version, err := t.version(ctx)
+	version, err := terraformcmd.Version(ctx, t.path)
 	return machine{date: time.Now().UTC().Format("2006-01-02"), terraform: version, goVersion: runtime.Version(),
 		cores: runtime.NumCPU()}, err
 }
