@@ -218,7 +218,4 @@ func awaitCondition(ctx context.Context, cond func() bool) error {
 	return testsupport.Poll(ctx, cond)
 }
 
-const (
-	awaitLimit   = testsupport.Patience
-	pollInterval = testsupport.PollInterval
-)
+const awaitLimit = testsupport.Patience

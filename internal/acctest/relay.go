@@ -12,20 +12,17 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
-	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relayclient"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/testsupport/relaymetrics"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/testsupport/relayrestart"
 )
 
 // Relay is a thingspace-relay serving on loopback with an SQLite store in the test's temporary
@@ -36,11 +33,7 @@ type Relay struct {
 	CallbackUsername string
 	CallbackPassword string
 
-	config relay.Config
-	url    string
-
-	mu      sync.Mutex
-	running *relay.Running // nil while stopped
+	server *relayrestart.Relay
 }
 
 // StartRelay starts a relay and stops it when the test ends.
@@ -51,36 +44,29 @@ func StartRelay(t testing.TB) *Relay {
 		CallbackUsername: "listener-" + RandomSecret(t)[:8],
 		CallbackPassword: RandomSecret(t),
 	}
-	r.config = relay.Config{
+	ctx, cancel := context.WithTimeout(context.Background(), awaitLimit)
+	defer cancel()
+	server, err := relayrestart.Start(ctx, relay.Config{
 		Listen:           "127.0.0.1:0",
 		Store:            "sqlite:" + filepath.Join(t.TempDir(), "relay.db"),
 		CallbackUsername: r.CallbackUsername,
 		CallbackPassword: r.CallbackPassword,
 		ReadToken:        r.ReadToken,
-	}
-	running, err := startRelay(r.config)
+	})
 	if err != nil {
 		t.Fatalf("starting the relay: %v", err)
 	}
-	r.running, r.url = running, running.URL()
-	// From now on the relay always comes back where its clients expect it.
-	r.config.Listen = running.Addr().String()
+	r.server = server
 	t.Cleanup(func() {
-		if err := r.close(); err != nil {
+		if err := r.Stop(); err != nil {
 			t.Errorf("stopping the relay: %v", err)
 		}
 	})
 	return r
 }
 
-func startRelay(cfg relay.Config) (*relay.Running, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), awaitLimit)
-	defer cancel()
-	return relay.Start(ctx, cfg)
-}
-
 // URL is the relay's base URL. It stays the same across Stop and Start.
-func (r *Relay) URL() string { return r.url }
+func (r *Relay) URL() string { return r.server.URL() }
 
 // CallbacksURL is where ThingSpace (the simulator) must POST callbacks.
 func (r *Relay) CallbacksURL() string { return r.URL() + "/callbacks" }
@@ -89,41 +75,15 @@ func (r *Relay) CallbacksURL() string { return r.URL() + "/callbacks" }
 // so that Start brings back everything it had stored. It reports errors instead of failing the
 // test, because fault scenarios call it from their own goroutines.
 func (r *Relay) Stop() error {
-	return r.close()
+	return r.server.Stop()
 }
 
-func (r *Relay) close() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.running == nil {
-		return nil
-	}
-	err := r.running.Close()
-	r.running = nil
-	return err
-}
-
-// Start starts a stopped relay again on the same address with the same database. The port was
-// free a moment ago but another process may hold it briefly, so binding is retried until a
-// deadline.
+// Start starts a stopped relay again on the same address with the same database, retrying
+// while another process briefly holds the port.
 func (r *Relay) Start() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.running != nil {
-		return errors.New("the relay is already running")
-	}
-	deadline := time.Now().Add(awaitLimit)
-	for {
-		running, err := startRelay(r.config)
-		if err == nil {
-			r.running = running
-			return nil
-		}
-		if !errors.Is(err, syscall.EADDRINUSE) || time.Now().After(deadline) {
-			return fmt.Errorf("starting the relay again on %s: %w", r.config.Listen, err)
-		}
-		time.Sleep(pollInterval)
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), awaitLimit)
+	defer cancel()
+	return r.server.Start(ctx, awaitLimit)
 }
 
 // Client returns a relay client with the read token and test-sized retry delays.

@@ -157,16 +157,22 @@ func (d *demo) build(ctx context.Context) error {
 	return nil
 }
 
-// startSimulator runs thingspace-simulator with the demo's scenario and returns its URL.
-func (d *demo) startSimulator(ctx context.Context) (string, error) {
-	scenario := filepath.Join(d.root, demoScenario)
-	p, err := startProcess(ctx, "thingspace-simulator", filepath.Join(d.bin, "thingspace-simulator"),
-		[]string{"--listen", "127.0.0.1:0", "--scenario", scenario}, nil, d.tmp)
+// startServer runs one of the built programs in the background, stopped with the others at the
+// end, and returns the URL it reports on stream (found by address) once it serves.
+func (d *demo) startServer(ctx context.Context, name string, args, env []string, stream string, address func(string) (string, bool)) (string, error) {
+	p, err := startProcess(ctx, name, filepath.Join(d.bin, name), args, env, d.tmp)
 	if err != nil {
 		return "", err
 	}
 	d.processes = append(d.processes, p)
-	url, err := p.waitForLine(ctx, "stdout", simulatorAddress, 30*time.Second)
+	return p.waitForLine(ctx, stream, address, 30*time.Second)
+}
+
+// startSimulator runs thingspace-simulator with the demo's scenario and returns its URL.
+func (d *demo) startSimulator(ctx context.Context) (string, error) {
+	scenario := filepath.Join(d.root, demoScenario)
+	url, err := d.startServer(ctx, "thingspace-simulator", []string{"--listen", "127.0.0.1:0", "--scenario", scenario}, nil,
+		"stdout", simulatorAddress)
 	if err != nil {
 		return "", err
 	}
@@ -188,13 +194,8 @@ func (d *demo) startRelay(ctx context.Context) (string, error) {
 		"THINGSPACE_RELAY_CALLBACK_PASSWORD=" + d.callbackPassword,
 		"THINGSPACE_RELAY_READ_TOKEN=" + d.readToken,
 	}
-	p, err := startProcess(ctx, "thingspace-relay", filepath.Join(d.bin, "thingspace-relay"),
-		[]string{"--listen", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), "--store", store}, env, d.tmp)
-	if err != nil {
-		return "", err
-	}
-	d.processes = append(d.processes, p)
-	url, err := p.waitForLine(ctx, "stderr", relayAddress, 30*time.Second)
+	url, err := d.startServer(ctx, "thingspace-relay",
+		[]string{"--listen", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), "--store", store}, env, "stderr", relayAddress)
 	if err != nil {
 		return "", err
 	}

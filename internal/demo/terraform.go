@@ -9,8 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
-	"time"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/terraformcmd"
 )
 
 // terraform runs the Terraform CLI in the demo's working directory.
@@ -20,31 +20,20 @@ type terraform struct {
 	env  []string
 }
 
-// run runs one Terraform command with its output on the terminal. When ctx ends (Ctrl-C),
-// Terraform gets the SIGINT a terminal would send, which makes it stop gracefully and save its
-// state, and is killed only if it has not finished a minute later.
+// run runs one Terraform command with its output on the terminal; a Ctrl-C stops it gracefully
+// (terraformcmd.Command).
 func (t *terraform) run(ctx context.Context, args ...string) error {
-	cmd := t.command(ctx, args)
+	cmd := terraformcmd.Command(ctx, t.path, t.dir, t.env, args...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	return t.wait(ctx, cmd, args, nil)
 }
 
 // runQuiet runs one Terraform command and shows its output only if it fails.
 func (t *terraform) runQuiet(ctx context.Context, args ...string) error {
-	cmd := t.command(ctx, args)
+	cmd := terraformcmd.Command(ctx, t.path, t.dir, t.env, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	return t.wait(ctx, cmd, args, &out)
-}
-
-func (t *terraform) command(ctx context.Context, args []string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, t.path, args...)
-	cmd.Dir = t.dir
-	cmd.Env = append(os.Environ(), t.env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = time.Minute
-	return cmd
 }
 
 func (t *terraform) wait(ctx context.Context, cmd *exec.Cmd, args []string, output *bytes.Buffer) error {

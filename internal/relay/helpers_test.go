@@ -17,11 +17,11 @@ import (
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/testsupport/relaytest"
 )
 
-// Credentials every test relay is configured with.
+// Credentials every test relay is configured with, shorter to write.
 const (
-	testUser  = "listener-user"
-	testPass  = "listener-s3cret-pass"
-	testToken = "reader-t0ken-value"
+	testUser  = relaytest.CallbackUsername
+	testPass  = relaytest.CallbackPassword
+	testToken = relaytest.ReadToken
 )
 
 // postgresURLEnv names the PostgreSQL server the tests use; CI always sets it.

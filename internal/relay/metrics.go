@@ -1,10 +1,8 @@
 package relay
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -12,6 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/httpstatus"
 )
 
 // Route labels of the requests metric (thingspace_relay_http_requests_total).
@@ -123,46 +123,15 @@ func (m *metrics) pingStore(ctx context.Context, store Store) error {
 // countRequests wraps a route's handler to count its answers by status code.
 func (m *metrics) countRequests(route string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := &httpstatus.Recorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
-		if rec.hijacked {
+		if rec.Hijacked() {
 			return // answered later, and counted then
 		}
-		code := rec.status
+		code := rec.Status()
 		if code == 0 {
 			code = http.StatusOK
 		}
 		m.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
 	})
 }
-
-// statusRecorder remembers the status code a handler wrote.
-type statusRecorder struct {
-	http.ResponseWriter
-	status   int
-	hijacked bool
-}
-
-// Hijack hands the connection over (see park.go) and remembers it did.
-func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	conn, rw, err := http.NewResponseController(r.ResponseWriter).Hijack()
-	r.hijacked = err == nil
-	return conn, rw, err
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection's own writer.
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

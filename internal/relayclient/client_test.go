@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relaywire"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/testsupport/relaytest"
 )
 
 // flakyProxy fronts a relay and answers the first `failures` requests itself with failStatus
@@ -162,7 +163,7 @@ func TestFollowFailsAtOnceOnPermanentErrors(t *testing.T) {
 			if !errors.As(err, &se) || se.StatusCode != http.StatusUnauthorized || !strings.Contains(err.Error(), "read token") {
 				t.Fatalf("Follow = %v, want HTTP 401 saying the read token was refused", err)
 			}
-			if strings.Contains(err.Error(), testToken) {
+			if strings.Contains(err.Error(), relaytest.ReadToken) {
 				t.Error("the error quotes the token")
 			}
 			if got := proxy.seen.Load(); got != 1 {

@@ -16,13 +16,6 @@ import (
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/testsupport/relaytest"
 )
 
-// The credentials of every test relay.
-const (
-	testUser  = "listener-user"
-	testPass  = "listener-s3cret-pass"
-	testToken = "reader-t0ken-value"
-)
-
 // startRelay runs a real relay on loopback with a SQLite store, closed when the test ends.
 func startRelay(t *testing.T) *relay.Running {
 	t.Helper()
@@ -30,7 +23,7 @@ func startRelay(t *testing.T) *relay.Running {
 	defer cancel()
 	r, err := relay.Start(ctx, relay.Config{
 		Listen: "127.0.0.1:0", Store: relaytest.SQLiteDSN(t),
-		CallbackUsername: testUser, CallbackPassword: testPass, ReadToken: testToken,
+		CallbackUsername: relaytest.CallbackUsername, CallbackPassword: relaytest.CallbackPassword, ReadToken: relaytest.ReadToken,
 	})
 	if err != nil {
 		t.Fatalf("starting relay: %v", err)
@@ -42,7 +35,7 @@ func startRelay(t *testing.T) *relay.Running {
 // testClient reads with the test token and millisecond backoff.
 func testClient(t *testing.T, baseURL string, adjust ...func(*Config)) *Client {
 	t.Helper()
-	cfg := Config{BaseURL: baseURL, Token: testToken, RetryMinDelay: time.Millisecond, RetryMaxDelay: 5 * time.Millisecond}
+	cfg := Config{BaseURL: baseURL, Token: relaytest.ReadToken, RetryMinDelay: time.Millisecond, RetryMaxDelay: 5 * time.Millisecond}
 	for _, f := range adjust {
 		f(&cfg)
 	}
@@ -57,7 +50,7 @@ func testClient(t *testing.T, baseURL string, adjust ...func(*Config)) *Client {
 func post(t *testing.T, baseURL, requestID, status string) {
 	t.Helper()
 	body, err := json.Marshal(map[string]any{
-		"username": testUser, "password": testPass, "requestId": requestID, "status": status,
+		"username": relaytest.CallbackUsername, "password": relaytest.CallbackPassword, "requestId": requestID, "status": status,
 		"deviceIds": []map[string]string{{"id": "89049032000001000000000000000074", "kind": "eid"}},
 	})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/httpstatus"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
 
@@ -67,10 +68,10 @@ func (s *Simulator) serve(mux *http.ServeMux, w http.ResponseWriter, r *http.Req
 		return
 	}
 	r = s.startRecord(r)
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &httpstatus.Recorder{ResponseWriter: w}
 	mux.ServeHTTP(sw, r)
 	var rec RecordedRequest
-	s.annotate(r, func(logged *RecordedRequest) { logged.Status = sw.status; rec = *logged })
+	s.annotate(r, func(logged *RecordedRequest) { logged.Status = sw.Status(); rec = *logged })
 	s.log.Info("request", "method", rec.Method, "path", rec.Path, "endpoint", rec.Endpoint, "status", rec.Status, "request_id", rec.RequestID)
 }
 
@@ -103,29 +104,6 @@ func (s *Simulator) route(mux *http.ServeMux, pattern string, e Endpoint, handle
 func handleNotFound(w http.ResponseWriter, _ *http.Request) {
 	writeGatewayFault(w, http.StatusNotFound, "404", "Not Found", "No matching resource found for given API Request")
 }
-
-// statusWriter remembers the status answered; it stays 0 when the connection is dropped.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(status int) {
-	if w.status == 0 {
-		w.status = status
-	}
-	w.ResponseWriter.WriteHeader(status)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection, to drop it.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	body, err := json.Marshal(v)

@@ -22,13 +22,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/bench/benchcmd"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/bench/benchmd"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/localprovider"
 )
 
@@ -41,17 +41,7 @@ type options struct {
 }
 
 func main() {
-	o, err := parseFlags()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := runBench(ctx, o); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
-	}
+	benchcmd.Main("bench", parseFlags, runBench)
 }
 
 func parseFlags() (options, error) {
@@ -117,7 +107,7 @@ func runBench(ctx context.Context, o options) error {
 	if o.out == "-" {
 		return nil
 	}
-	if err := writeSection(o.out, section); err != nil {
+	if err := benchmd.WriteSection(o.out, "e2e", section); err != nil {
 		return fmt.Errorf("writing %s: %w", o.out, err)
 	}
 	fmt.Printf("\nWrote the e2e section of %s\n", o.out)

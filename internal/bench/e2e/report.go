@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"runtime"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/localprovider"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/terraformcmd"
 )
 
 // The targets, at N = targetN.
@@ -36,7 +35,7 @@ type machine struct {
 }
 
 func describeMachine(ctx context.Context, t *terraform, curl string) (*machine, error) {
-	tfVersion, err := t.version(ctx)
+	tfVersion, err := terraformcmd.Version(ctx, t.path)
 	if err != nil {
 		return nil, err
 	}
@@ -321,34 +320,4 @@ Re-run: %s (about 4 minutes), or %s from the repository root; %s for a quicker r
 		code("terraform_data"), code("input"), code("internal/bench/e2e/enable.sh"), code("make bench-relay"), code("make bench"),
 		code(`go run ./internal/bench/e2e -terraform "$(command -v terraform)" -out BENCHMARKS.md`),
 		code("-sizes 1,100"), code("-keep"))
-}
-
-const (
-	beginMarker = "<!-- BEGIN e2e -->"
-	endMarker   = "<!-- END e2e -->"
-)
-
-// writeSection puts section between the e2e markers of path, leaving the rest of the file (the
-// relay benchmark's section among it) as it was. Without markers, the section is appended at
-// the end, below whatever is there.
-func writeSection(path, section string) error {
-	old, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	return os.WriteFile(path, []byte(replaceSection(string(old), section)), 0o644)
-}
-
-func replaceSection(content, section string) string {
-	block := beginMarker + "\n" + strings.TrimRight(section, "\n") + "\n" + endMarker
-	if content == "" {
-		return "# Benchmarks\n\n" + block + "\n"
-	}
-	before, rest, found := strings.Cut(content, beginMarker)
-	if found {
-		if _, after, ok := strings.Cut(rest, endMarker); ok {
-			return before + block + after
-		}
-	}
-	return strings.TrimRight(content, "\n") + "\n\n" + block + "\n"
 }

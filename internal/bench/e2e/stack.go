@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -11,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/bench/benchstack"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relayclient"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/simulator"
@@ -24,8 +23,6 @@ const (
 	// maxDeliveries lets the simulator send every due callback at once: with 50 creates in
 	// flight, at most 50 callbacks are due together, so the simulator never queues them.
 	maxDeliveries = 256
-	// smsrOid is the SM-SR object id of Verizon's enable example.
-	smsrOid = "1.3.6.1.4.1.31746.1.500.200.101.5"
 )
 
 // stack is a fresh simulator and relay for one measurement, so every count starts at zero.
@@ -46,8 +43,8 @@ type stack struct {
 // startStack starts a relay on a SQLite file in dir and a simulator that sends every device's
 // success callback callbackDelay after the enable request, to that relay.
 func startStack(ctx context.Context, dir string) (*stack, error) {
-	callbackUser, callbackPassword := "bench-callbacks", randomSecret()
-	s := &stack{readToken: randomSecret(), http: &http.Client{Timeout: 10 * time.Second}}
+	callbackUser, callbackPassword := "bench-callbacks", benchstack.RandomSecret()
+	s := &stack{readToken: benchstack.RandomSecret(), http: &http.Client{Timeout: 10 * time.Second}}
 	if err := s.startRelay(ctx, relay.Config{
 		Store:            "sqlite:" + filepath.Join(dir, "relay.db"),
 		CallbackUsername: callbackUser,
@@ -60,10 +57,7 @@ func startStack(ctx context.Context, dir string) (*stack, error) {
 	s.sim, err = simulator.Start(simulator.Options{
 		MaxConcurrentDeliveries: maxDeliveries,
 		DefaultBehavior:         simulator.DeviceBehavior{Outcome: simulator.OutcomeSuccess, Delay: simulator.Duration(callbackDelay)},
-		Listeners: []simulator.Listener{{Account: simulator.DefaultAccount, CallbackListener: thingspace.CallbackListener{
-			Name: thingspace.ServiceDeviceProfile, URL: s.relayURL + "/callbacks",
-			Username: callbackUser, Password: callbackPassword,
-		}}},
+		Listeners:               benchstack.RelayListener(s.relayURL, callbackUser, callbackPassword),
 	})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("starting the simulator: %w", err), s.closeRelay())
@@ -108,17 +102,7 @@ func (s *stack) close() error {
 // env is the environment that points both the provider and the shell script at this stack, the
 // way a CI pipeline configures them.
 func (s *stack) env() []string {
-	return []string{
-		"THINGSPACE_BASE_URL=" + s.sim.URL(),
-		"THINGSPACE_CLIENT_ID=" + simulator.DefaultClientID,
-		"THINGSPACE_CLIENT_SECRET=" + simulator.DefaultClientSecret,
-		"THINGSPACE_USERNAME=" + simulator.DefaultUsername,
-		"THINGSPACE_PASSWORD=" + simulator.DefaultPassword,
-		"THINGSPACE_ACCOUNT_NAME=" + simulator.DefaultAccount,
-		"THINGSPACE_SMSR_OID=" + smsrOid,
-		"THINGSPACE_RELAY_URL=" + s.relayURL,
-		"THINGSPACE_RELAY_TOKEN=" + s.readToken,
-	}
+	return benchstack.ProviderEnv(s.sim.URL(), s.relayURL, s.readToken)
 }
 
 // counts are the requests the two servers have received so far.
@@ -185,10 +169,4 @@ func (s *stack) finalCallbacks(ctx context.Context, requestIDs []string) (map[st
 		}
 	}
 	return out, nil
-}
-
-func randomSecret() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

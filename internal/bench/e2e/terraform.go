@@ -5,14 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/localprovider"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/terraformcmd"
 )
 
 // parallelism is Terraform's -parallelism for every apply and plan.
@@ -48,13 +48,7 @@ type run struct {
 // exec runs Terraform with args and extra environment, timing it from start to exit and
 // watching its children's memory. A non-zero exit is an error unless allowed lists it.
 func (t *terraform) exec(ctx context.Context, extraEnv []string, allowed []int, args ...string) (*run, error) {
-	cmd := exec.CommandContext(ctx, t.path, args...)
-	cmd.Dir = t.dir
-	cmd.Env = append(append(os.Environ(), t.env...), extraEnv...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	// Ctrl-C: Terraform stops gracefully on SIGINT, as from a terminal.
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = time.Minute
+	cmd := terraformcmd.Command(ctx, t.path, t.dir, append(slices.Clip(t.env), extraEnv...), args...)
 	var stdout timedLines
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -108,15 +102,6 @@ func (t *terraform) plan(ctx context.Context, extraEnv ...string) (*run, error) 
 		return r, fmt.Errorf("terraform plan in %s found changes after the apply:\n%s", t.dir, tail(r.stdout, 40))
 	}
 	return r, err
-}
-
-// version is the CLI's first version line ("Terraform v1.11.4").
-func (t *terraform) version(ctx context.Context) (string, error) {
-	out, err := exec.CommandContext(ctx, t.path, "version").Output()
-	if err != nil {
-		return "", fmt.Errorf("%s version: %w", t.path, err)
-	}
-	return strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0]), nil
 }
 
 func tail(s string, lines int) string {

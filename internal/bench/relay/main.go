@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/bench/benchmd"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/testsupport/relayproc"
 )
 
@@ -115,7 +116,7 @@ func run(o options) error {
 	if o.out == "-" {
 		return nil
 	}
-	if err := writeSection(o.out, renderSection(env, o, results)); err != nil {
+	if err := benchmd.WriteSection(o.out, "relay", renderSection(env, o, results)); err != nil {
 		return err
 	}
 	fmt.Println("updated", o.out)

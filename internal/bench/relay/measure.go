@@ -245,6 +245,30 @@ func readIdleMemory(e endpoint, n, conns int) (idleResult, error) {
 
 func holdLongPolls(addr string, n int) ([]net.Conn, error) {
 	conns := make([]net.Conn, n)
+	err := connectConcurrently(n, func(i int) error {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			_, err = fmt.Fprintf(c, "GET /v1/requests/idle-%d?wait=60s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n\r\n", i, addr, benchToken)
+		}
+		if err != nil {
+			return fmt.Errorf("long-poll %d: %w", i, err)
+		}
+		conns[i] = c
+		return nil
+	})
+	held := conns[:0]
+	for _, c := range conns {
+		if c != nil {
+			held = append(held, c)
+		}
+	}
+	return held, err
+}
+
+// connectConcurrently runs connect(i) for every i below n on 32 goroutines, so that thousands of
+// connections open in seconds without a goroutine each. A goroutine stops at its error; the
+// first error is returned once all have stopped.
+func connectConcurrently(n int, connect func(i int) error) error {
 	var (
 		next  atomic.Int64
 		wg    sync.WaitGroup
@@ -260,28 +284,19 @@ func holdLongPolls(addr string, n int) ([]net.Conn, error) {
 				if i >= n {
 					return
 				}
-				c, err := net.Dial("tcp", addr)
-				if err == nil {
-					_, err = fmt.Fprintf(c, "GET /v1/requests/idle-%d?wait=60s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n\r\n", i, addr, benchToken)
-				}
-				if err != nil {
+				if err := connect(i); err != nil {
 					errMu.Lock()
-					first = fmt.Errorf("long-poll %d: %w", i, err)
+					if first == nil {
+						first = err
+					}
 					errMu.Unlock()
 					return
 				}
-				conns[i] = c
 			}
 		}()
 	}
 	wg.Wait()
-	held := conns[:0]
-	for _, c := range conns {
-		if c != nil {
-			held = append(held, c)
-		}
-	}
-	return held, first
+	return first
 }
 
 // measureIdleStreams holds n long-polls over TLS as HTTP/2 streams, perConn to a connection.
@@ -335,32 +350,13 @@ func connectClients(e endpoint, n int) ([]*http.Client, error) {
 	for i := range clients {
 		clients[i] = e.newClient()
 	}
-	var (
-		next  atomic.Int64
-		wg    sync.WaitGroup
-		errMu sync.Mutex
-		first error
-	)
-	for range 32 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				if err := checkHTTP2(clients[i], e.url); err != nil {
-					errMu.Lock()
-					first = fmt.Errorf("connection %d: %w", i, err)
-					errMu.Unlock()
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return clients, first
+	err := connectConcurrently(n, func(i int) error {
+		if err := checkHTTP2(clients[i], e.url); err != nil {
+			return fmt.Errorf("connection %d: %w", i, err)
+		}
+		return nil
+	})
+	return clients, err
 }
 
 func checkHTTP2(client *http.Client, baseURL string) error {

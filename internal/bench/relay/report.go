@@ -1,10 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"strings"
 	"time"
 )
@@ -43,11 +40,6 @@ func verdict(ok bool) string {
 	return "**missed**"
 }
 
-const (
-	beginMarker = "<!-- BEGIN relay -->"
-	endMarker   = "<!-- END relay -->"
-)
-
 func renderSection(m machine, o options, results []result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Relay (`thingspace-relay`)\n\n")
@@ -83,26 +75,4 @@ func renderSection(m machine, o options, results []result) string {
 	b.WriteString("Re-run: `make bench-relay` (or `go run ./internal/bench/relay`; `-stores sqlite` to skip PostgreSQL, " +
 		"`-postgres-url` or `THINGSPACE_TEST_POSTGRES_URL` for another server, `-h` for the rest).\n")
 	return b.String()
-}
-
-// writeSection replaces what lies between the relay markers in path, creating the file (with
-// a title) or appending the markers when absent. The rest of the file is left alone.
-func writeSection(path, section string) error {
-	old, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	content := string(old)
-	if content == "" {
-		content = "# Benchmarks\n"
-	}
-	block := beginMarker + "\n" + section + endMarker
-	begin, end := strings.Index(content, beginMarker), strings.Index(content, endMarker)
-	switch {
-	case begin >= 0 && end > begin:
-		content = content[:begin] + block + content[end+len(endMarker):]
-	default:
-		content = strings.TrimRight(content, "\n") + "\n\n" + block + "\n"
-	}
-	return os.WriteFile(path, []byte(content), 0o644)
 }

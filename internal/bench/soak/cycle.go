@@ -9,11 +9,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/localprovider"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/simulator"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/terraformcmd"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
 
@@ -106,9 +106,9 @@ func (s *soak) disturbMidApply(ctx, applying context.Context, p cyclePlan, logSt
 		do = s.stack.sim.RevokeBearers
 	case kindRelayRestart:
 		do = func() {
-			restartErr = s.stack.relay.stop()
+			restartErr = s.stack.relay.Stop()
 			time.Sleep(p.relayDown)
-			restartErr = errors.Join(restartErr, s.stack.relay.start(ctx))
+			restartErr = errors.Join(restartErr, s.stack.relay.Start(ctx, rebindLimit))
 		}
 	default:
 		return func() (bool, error) { return false, nil }
@@ -214,13 +214,7 @@ type terraform struct {
 // is for Terraform not running at all, or the soak being interrupted.
 func (t terraform) run(ctx context.Context, args ...string) (commandResult, error) {
 	args = append(args, "-input=false", "-no-color")
-	cmd := exec.CommandContext(ctx, t.path, args...)
-	cmd.Dir = t.dir
-	cmd.Env = append(os.Environ(), t.env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	// Ctrl-C: Terraform stops gracefully on SIGINT, as from a terminal.
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = time.Minute
+	cmd := terraformcmd.Command(ctx, t.path, t.dir, t.env, args...)
 	var output bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &output, &output
 	err := cmd.Run()
@@ -232,13 +226,4 @@ func (t terraform) run(ctx context.Context, args ...string) (commandResult, erro
 		return commandResult{}, fmt.Errorf("terraform %s: %w", args[0], err)
 	}
 	return commandResult{failed: err != nil, output: output.String()}, nil
-}
-
-// version is the CLI's first version line ("Terraform v1.11.4").
-func (t terraform) version(ctx context.Context) (string, error) {
-	out, err := exec.CommandContext(ctx, t.path, "version").Output()
-	if err != nil {
-		return "", fmt.Errorf("%s version: %w", t.path, err)
-	}
-	return strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0]), nil
 }

@@ -21,11 +21,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/bench/benchcmd"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/bench/benchmd"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/localprovider"
 )
 
@@ -39,22 +39,20 @@ type options struct {
 }
 
 func main() {
-	o, err := parseFlags()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "soak:", err)
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	benchcmd.Main("soak", parseFlags, soakWithoutProblems)
+}
+
+// soakWithoutProblems runs the soak and fails it when a check found a problem, once the report
+// has listed them all.
+func soakWithoutProblems(ctx context.Context, o options) error {
 	t, err := runSoak(ctx, o)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "soak:", err)
-		os.Exit(1)
+		return err
 	}
 	if n := t.problemCount(); n > 0 {
-		fmt.Fprintf(os.Stderr, "soak: %d problems found (seed %d); they are listed above and in the report\n", n, o.seed)
-		os.Exit(1)
+		return fmt.Errorf("%d problems found (seed %d); they are listed above and in the report", n, o.seed)
 	}
+	return nil
 }
 
 func parseFlags() (options, error) {
@@ -122,7 +120,7 @@ func runSoak(ctx context.Context, o options) (*tally, error) {
 	if o.out == "-" {
 		return t, nil
 	}
-	if err := writeSection(o.out, section); err != nil {
+	if err := benchmd.WriteSection(o.out, "soak", section); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", o.out, err)
 	}
 	fmt.Printf("\nWrote the soak section of %s\n", o.out)

@@ -2,13 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/terraformcmd"
 )
 
 // kindUnits says what the "took effect" column counts for each kind.
@@ -38,7 +37,7 @@ type machine struct {
 }
 
 func describeMachine(ctx context.Context, t terraform) (machine, error) {
-	version, err := t.version(ctx)
+	version, err := terraformcmd.Version(ctx, t.path)
 	return machine{date: time.Now().UTC().Format("2006-01-02"), terraform: version, goVersion: runtime.Version(),
 		cores: runtime.NumCPU()}, err
 }
@@ -207,32 +206,3 @@ Re-run: ` + "`make soak`" + ` (about 15 minutes), or ` + "`go run ./internal/ben
 ` + "`SOAKARGS='-seed N'`" + ` replays a run's cycles, ` + "`-applies`" + ` and ` + "`-duration`" + ` bound it, ` + "`-keep`" + ` keeps the
 working directory.
 `
-
-const (
-	beginMarker = "<!-- BEGIN soak -->"
-	endMarker   = "<!-- END soak -->"
-)
-
-// writeSection puts section between the soak markers of path, leaving the rest of the file (the
-// other benchmarks' sections) as it was. Without markers, the section is appended at the end.
-func writeSection(path, section string) error {
-	old, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	return os.WriteFile(path, []byte(replaceSection(string(old), section)), 0o644)
-}
-
-func replaceSection(content, section string) string {
-	block := beginMarker + "\n" + strings.TrimRight(section, "\n") + "\n" + endMarker
-	if content == "" {
-		return "# Benchmarks\n\n" + block + "\n"
-	}
-	before, rest, found := strings.Cut(content, beginMarker)
-	if found {
-		if _, after, ok := strings.Cut(rest, endMarker); ok {
-			return before + block + after
-		}
-	}
-	return strings.TrimRight(content, "\n") + "\n\n" + block + "\n"
-}

@@ -2,24 +2,20 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
-	"sync"
-	"syscall"
 	"time"
 
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/bench/benchstack"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relay"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/relayclient"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/simulator"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/testsupport/relayrestart"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
 
 const (
-	// smsrOid is the SM-SR object id of Verizon's enable example.
-	smsrOid = "1.3.6.1.4.1.31746.1.500.200.101.5"
 	// callbackRetryInterval and maxCallbackSends let a callback outlive a relay restart: the
 	// simulator keeps offering it for about 10 s, several times longer than the relay is down.
 	callbackRetryInterval = 500 * time.Millisecond
@@ -32,14 +28,16 @@ const (
 // simulator's request and delivery logs and the relay's database cover every cycle.
 type stack struct {
 	sim   *simulator.Simulator
-	relay *restartableRelay
+	relay *relayrestart.Relay
+	// readToken is the relay's bearer for readers: the provider's and reader's.
+	readToken string
 	// reader reads back what the relay stored, with the read token the provider uses.
 	reader *relayclient.Client
 }
 
 func startStack(ctx context.Context, dir string) (*stack, error) {
-	callbackUser, callbackPassword, readToken := "soak-callbacks", randomSecret(), randomSecret()
-	r, err := startRelay(ctx, relay.Config{
+	callbackUser, callbackPassword, readToken := "soak-callbacks", benchstack.RandomSecret(), benchstack.RandomSecret()
+	r, err := relayrestart.Start(ctx, relay.Config{
 		Listen:           "127.0.0.1:0",
 		Store:            "sqlite:" + filepath.Join(dir, "relay.db"),
 		CallbackUsername: callbackUser,
@@ -49,42 +47,29 @@ func startStack(ctx context.Context, dir string) (*stack, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting the relay: %w", err)
 	}
-	reader, err := relayclient.New(relayclient.Config{BaseURL: r.url, Token: readToken})
+	reader, err := relayclient.New(relayclient.Config{BaseURL: r.URL(), Token: readToken})
 	if err != nil {
-		return nil, errors.Join(err, r.stop())
+		return nil, errors.Join(err, r.Stop())
 	}
 	sim, err := simulator.Start(simulator.Options{
 		CallbackRetryInterval: callbackRetryInterval,
 		MaxCallbackThreshold:  maxCallbackSends,
-		Listeners: []simulator.Listener{{Account: simulator.DefaultAccount, CallbackListener: thingspace.CallbackListener{
-			Name: thingspace.ServiceDeviceProfile, URL: r.url + "/callbacks",
-			Username: callbackUser, Password: callbackPassword,
-		}}},
+		Listeners:             benchstack.RelayListener(r.URL(), callbackUser, callbackPassword),
 	})
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("starting the simulator: %w", err), r.stop())
+		return nil, errors.Join(fmt.Errorf("starting the simulator: %w", err), r.Stop())
 	}
-	return &stack{sim: sim, relay: r, reader: reader}, nil
+	return &stack{sim: sim, relay: r, readToken: readToken, reader: reader}, nil
 }
 
 // close stops the simulator first, so no callback is sent to a relay that is gone.
 func (s *stack) close() error {
-	return errors.Join(s.sim.Close(), s.relay.stop())
+	return errors.Join(s.sim.Close(), s.relay.Stop())
 }
 
 // env points the provider at this stack, the way a CI pipeline configures it.
 func (s *stack) env() []string {
-	return []string{
-		"THINGSPACE_BASE_URL=" + s.sim.URL(),
-		"THINGSPACE_CLIENT_ID=" + simulator.DefaultClientID,
-		"THINGSPACE_CLIENT_SECRET=" + simulator.DefaultClientSecret,
-		"THINGSPACE_USERNAME=" + simulator.DefaultUsername,
-		"THINGSPACE_PASSWORD=" + simulator.DefaultPassword,
-		"THINGSPACE_ACCOUNT_NAME=" + simulator.DefaultAccount,
-		"THINGSPACE_SMSR_OID=" + smsrOid,
-		"THINGSPACE_RELAY_URL=" + s.relay.url,
-		"THINGSPACE_RELAY_TOKEN=" + s.relay.cfg.ReadToken,
-	}
+	return benchstack.ProviderEnv(s.sim.URL(), s.relay.URL(), s.readToken)
 }
 
 // afterFirstEnable runs do, on its own goroutine, as soon as the simulator has accepted an
@@ -118,64 +103,4 @@ func (s *stack) afterFirstEnable(ctx context.Context, from int, do func()) (wait
 		<-done
 		return ran
 	}
-}
-
-// restartableRelay is a relay that can be stopped and started again on the same address with
-// the same database, as an operator restarting it would.
-type restartableRelay struct {
-	cfg relay.Config
-	url string
-
-	mu      sync.Mutex
-	running *relay.Running // nil while stopped
-}
-
-func startRelay(ctx context.Context, cfg relay.Config) (*restartableRelay, error) {
-	running, err := relay.Start(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	// From now on the relay always comes back where the provider and the simulator expect it.
-	cfg.Listen = running.Addr().String()
-	return &restartableRelay{cfg: cfg, url: running.URL(), running: running}, nil
-}
-
-// stop shuts the relay down gracefully (held long-polls are answered) and keeps its database.
-func (r *restartableRelay) stop() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.running == nil {
-		return nil
-	}
-	err := r.running.Close()
-	r.running = nil
-	return err
-}
-
-// start brings a stopped relay back. The port was free a moment ago, but a connection in
-// TIME_WAIT or another process may hold it briefly, so binding is retried for a while.
-func (r *restartableRelay) start(ctx context.Context) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.running != nil {
-		return errors.New("the relay is already running")
-	}
-	deadline := time.Now().Add(rebindLimit)
-	for {
-		running, err := relay.Start(ctx, r.cfg)
-		if err == nil {
-			r.running = running
-			return nil
-		}
-		if !errors.Is(err, syscall.EADDRINUSE) || time.Now().After(deadline) {
-			return fmt.Errorf("starting the relay again on %s: %w", r.cfg.Listen, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func randomSecret() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -1,6 +1,6 @@
-// Package relaytest gives tests fresh, isolated relay stores: a SQLite file in the test's
-// temporary directory, or a PostgreSQL schema of the test's own (so tests run in parallel on
-// one database) that is dropped when the test ends.
+// Package relaytest gives tests what a test relay needs: fresh, isolated stores (a SQLite file in
+// the test's temporary directory, or a PostgreSQL schema of the test's own, so tests run in
+// parallel on one database, dropped when the test ends) and the credentials it is configured with.
 package relaytest
 
 import (
@@ -14,6 +14,14 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+)
+
+// The credentials every test relay is configured with: ThingSpace's callback login and the
+// readers' bearer token.
+const (
+	CallbackUsername = "listener-user"
+	CallbackPassword = "listener-s3cret-pass"
+	ReadToken        = "reader-t0ken-value"
 )
 
 // PostgresURLEnv names the PostgreSQL server tests use. CI always sets it; tests that need it
