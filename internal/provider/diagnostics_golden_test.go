@@ -23,6 +23,12 @@ import (
 // go test ./internal/provider/ -run TestDiagnosticWording -update, then review the diff.
 var updateGolden = flag.Bool("update", false, "rewrite the golden files of TestDiagnosticWording")
 
+// The phases whose wording the golden files hold.
+var (
+	enablementCreate = enablement.createPhase(thingspace.ActionEnable)
+	enablementDelete = enablement.destroyPhase()
+)
+
 // TestDiagnosticWording holds the full text of every diagnostic the provider builds, one golden
 // file each, so a change of wording is a reviewed diff rather than an accident.
 func TestDiagnosticWording(t *testing.T) {
@@ -47,20 +53,20 @@ func TestDiagnosticWording(t *testing.T) {
 	}
 
 	cases := map[string]diag.Diagnostics{
-		"action_not_sent_create_refused":      {actionNotSent(phaseCreate, devices, accountNotFound)},
-		"action_not_sent_delete_refused":      {actionNotSent(phaseDelete, devices, errors.New("disable profile: ThingSpace answered HTTP 400 Bad Request"))},
-		"action_not_sent_relay_unreadable":    {actionNotSent(phaseCreate, devices, relayRefused)},
-		"outcome_unknown_create":              {actionNotSent(phaseCreate, devices, lostAnswer)},
-		"outcome_unknown_delete":              {actionNotSent(phaseDelete, devices, lostAnswer)},
-		"device_failures":                     deviceFailures(phaseCreate, "R-1", failures),
-		"wait_ended_create_timeout":           {waitEnded(phaseCreate, "R-1", 30*time.Minute, report, context.DeadlineExceeded)},
-		"wait_ended_create_interrupted":       {waitEnded(phaseCreate, "R-1", 30*time.Minute, report, context.Canceled)},
-		"wait_ended_create_relay_lost":        {waitEnded(phaseCreate, "R-1", 30*time.Minute, report, relayDown)},
-		"wait_ended_delete_timeout":           {waitEnded(phaseDelete, "R-2", 5*time.Minute, report, context.DeadlineExceeded)},
+		"action_not_sent_create_refused":      {actionNotSent(enablementCreate, devices, accountNotFound)},
+		"action_not_sent_delete_refused":      {actionNotSent(enablementDelete, devices, errors.New("disable profile: ThingSpace answered HTTP 400 Bad Request"))},
+		"action_not_sent_relay_unreadable":    {actionNotSent(enablementCreate, devices, relayRefused)},
+		"outcome_unknown_create":              {actionNotSent(enablementCreate, devices, lostAnswer)},
+		"outcome_unknown_delete":              {actionNotSent(enablementDelete, devices, lostAnswer)},
+		"device_failures":                     deviceFailures(enablementCreate, "R-1", failures),
+		"wait_ended_create_timeout":           {waitEnded(enablementCreate, "R-1", 30*time.Minute, report, context.DeadlineExceeded)},
+		"wait_ended_create_interrupted":       {waitEnded(enablementCreate, "R-1", 30*time.Minute, report, context.Canceled)},
+		"wait_ended_create_relay_lost":        {waitEnded(enablementCreate, "R-1", 30*time.Minute, report, relayDown)},
+		"wait_ended_delete_timeout":           {waitEnded(enablementDelete, "R-2", 5*time.Minute, report, context.DeadlineExceeded)},
 		"provider_not_ready":                  {providerNotReady("import")},
 		"refresh_failed":                      {refreshFailed("R-1", relayDown)},
-		"import_failed_nothing_stored":        {importFailed("R-1", profileops.ErrNothingStored)},
-		"import_failed_other":                 {importFailed("R-1", errors.New("the relay holds 2 callback(s) for request R-1 but none names a device by EID"))},
+		"import_failed_nothing_stored":        {importFailed("enable", "R-1", profileops.ErrNothingStored)},
+		"import_failed_other":                 {importFailed("enable", "R-1", errors.New("the relay holds 2 callback(s) for request R-1 but none names a device by EID"))},
 		"missing_default":                     {missingDefault(settingAccountName)},
 		"missing_setting":                     {missingSetting(settingRelayURL, "the address of the thingspace-relay that receives ThingSpace's callbacks")},
 		"missing_credential_none":             {missingCredential(thingspace.OAuthCredentials, "client_id", false)},

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -11,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -26,79 +26,112 @@ import (
 )
 
 var (
-	_ resource.Resource                = (*enablementResource)(nil)
-	_ resource.ResourceWithConfigure   = (*enablementResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*enablementResource)(nil)
-	_ resource.ResourceWithImportState = (*enablementResource)(nil)
+	_ resource.Resource                = (*profileActionResource)(nil)
+	_ resource.ResourceWithConfigure   = (*profileActionResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*profileActionResource)(nil)
+	_ resource.ResourceWithImportState = (*profileActionResource)(nil)
 )
 
-const (
-	resourceTypeName = TypeName + "_euicc_profile_enablement"
-	// defaultWaitTimeout bounds the wait for callbacks when timeouts.create / .delete are unset.
-	defaultWaitTimeout = 30 * time.Minute
-)
+// defaultWaitTimeout bounds the wait for callbacks when timeouts.create / .delete are unset.
+const defaultWaitTimeout = 30 * time.Minute
 
-// enablementResource is thingspace_euicc_profile_enablement: one enable request for a set of
-// devices, followed until every device has answered.
-type enablementResource struct {
+// profileActionKind is what one profile-action resource adds to the shared core: its name, its
+// wording, its own attributes and its model. The core sends the action the model chooses, waits
+// for every device's callback and reports per device, the same way for every resource.
+type profileActionKind struct {
+	// name follows the provider's type name, for example "euicc_profile_enablement".
+	name        string
+	description string
+	// request names the request Create sends, as in "the enable request".
+	request string
+	// devicesPurpose and iccidPurpose begin the descriptions of devices and of a device's iccid.
+	devicesPurpose, iccidPurpose string
+	// deviceStateHint says what state a device must be in, for a refused action.
+	deviceStateHint string
+	// createGoal and destroyGoal finish "Cannot ..." when the provider is not configured yet.
+	createGoal, destroyGoal string
+	// destroyAttribute names the bool among attributes that makes a destroy send destroyAction
+	// and wait for it.
+	destroyAttribute string
+	destroyAction    thingspace.ProfileAction
+	// destroyGerund and destroyParticiple describe what destroyAction does to the profile
+	// ("disabling", "disabled").
+	destroyGerund, destroyParticiple string
+	// forgotten is logged when a destroy only removes the resource from state.
+	forgotten string
+	// attributes are the resource's own attributes, destroyAttribute included.
+	attributes map[string]schema.Attribute
+	newModel   func() profileActionModel
+}
+
+// typeName is the resource type as configurations name it.
+func (k profileActionKind) typeName() string { return TypeName + "_" + k.name }
+
+// createPhase and destroyPhase word the diagnostics of the action each operation sends.
+func (k profileActionKind) createPhase(action thingspace.ProfileAction) phase {
+	return createPhase(k.typeName(), action, k.deviceStateHint)
+}
+
+func (k profileActionKind) destroyPhase() phase {
+	return destroyPhase(k.typeName(), k.destroyAction, k.destroyAttribute, k.destroyGerund, k.destroyParticiple,
+		k.deviceStateHint)
+}
+
+// profileActionResource is one profile-action resource: one request for a set of devices,
+// followed until every device has answered.
+type profileActionResource struct {
+	kind profileActionKind
 	data *providerData
 }
 
-// NewEuiccProfileEnablementResource is the resource factory the provider registers.
-func NewEuiccProfileEnablementResource() resource.Resource { return &enablementResource{} }
-
-func (r *enablementResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_euicc_profile_enablement"
+func (r *profileActionResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_" + r.kind.name
 }
 
-func (r *enablementResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = schema.Schema{
-		MarkdownDescription: "Enables the downloaded eSIM (eUICC local) profile on one or more devices with a single " +
-			"ThingSpace enable request, and waits until every device has reported success or failure. " +
-			"The outcome arrives asynchronously through ThingSpace's `DeviceProfileService` callbacks, which the " +
-			"provider reads from the `thingspace-relay` configured in the provider block.",
-		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "The ThingSpace requestId of the enable request (same as `request_id`).",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"request_id": schema.StringAttribute{
-				Computed: true,
-				MarkdownDescription: "The requestId ThingSpace answered to the enable request. Every callback of the " +
-					"request carries it; it is saved before the provider starts waiting.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"devices":            devicesAttribute(),
-			"account_name":       defaultedString(settingAccountName, "Billing account of the devices, leading zeros included (for example `0000123456-00001`)."),
-			"smsr_oid":           defaultedString(settingSmsrOid, "Object id of the SM-SR system that manages the devices' eUICCs (for example `1.3.6.1.4.1.31746.1.500.200.101.5`)."),
-			"disable_on_destroy": disableOnDestroyAttribute(),
-			"timeouts":           timeoutsAttribute(ctx),
-			"status": schema.StringAttribute{
-				Computed: true,
-				MarkdownDescription: "`Success` once every device reported success, `Failed` if any device reported " +
-					"failure, `Pending` while a device has no final answer (only after a timed-out apply that was " +
-					"untainted).",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"completed_at": schema.StringAttribute{
-				Computed: true,
-				MarkdownDescription: "When the relay received the callback that gave the last device its final answer " +
-					"(RFC 3339, UTC). Unset while `status` is `Pending`.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"results": resultsAttribute(),
+func (r *profileActionResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	attributes := map[string]schema.Attribute{
+		"id": schema.StringAttribute{
+			Computed:            true,
+			MarkdownDescription: fmt.Sprintf("The ThingSpace requestId of the %s request (same as `request_id`).", r.kind.request),
+			PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 		},
+		"request_id": schema.StringAttribute{
+			Computed: true,
+			MarkdownDescription: fmt.Sprintf("The requestId ThingSpace answered to the %s request. Every callback of the "+
+				"request carries it; it is saved before the provider starts waiting.", r.kind.request),
+			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+		},
+		"devices":      devicesAttribute(r.kind),
+		"account_name": defaultedString(settingAccountName, "Billing account of the devices, leading zeros included (for example `0000123456-00001`)."),
+		"smsr_oid":     defaultedString(settingSmsrOid, "Object id of the SM-SR system that manages the devices' eUICCs (for example `1.3.6.1.4.1.31746.1.500.200.101.5`)."),
+		"timeouts":     timeoutsAttribute(ctx, r.kind),
+		"status": schema.StringAttribute{
+			Computed: true,
+			MarkdownDescription: "`Success` once every device reported success, `Failed` if any device reported " +
+				"failure, `Pending` while a device has no final answer (only after a timed-out apply that was " +
+				"untainted).",
+			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+		},
+		"completed_at": schema.StringAttribute{
+			Computed: true,
+			MarkdownDescription: "When the relay received the callback that gave the last device its final answer " +
+				"(RFC 3339, UTC). Unset while `status` is `Pending`.",
+			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+		},
+		"results": resultsAttribute(),
 	}
+	for name, attribute := range r.kind.attributes {
+		attributes[name] = attribute
+	}
+	resp.Schema = schema.Schema{MarkdownDescription: r.kind.description, Attributes: attributes}
 }
 
-func devicesAttribute() schema.ListNestedAttribute {
+func devicesAttribute(k profileActionKind) schema.ListNestedAttribute {
 	return schema.ListNestedAttribute{
 		Required: true,
-		MarkdownDescription: fmt.Sprintf("The devices to enable, each named by its EID and the ICCID of the profile "+
-			"to enable; 1 to %d devices, no EID twice. All are sent in one request. Adding, removing or changing a "+
-			"device replaces the resource (a new enable request); reordering the list does not.",
-			thingspace.DefaultMaxDevicesPerRequest),
+		MarkdownDescription: fmt.Sprintf("%s; 1 to %d devices, no EID twice. All are sent in one request. Adding, "+
+			"removing or changing a device replaces the resource (a new %s request); reordering the list does not.",
+			k.devicesPurpose, thingspace.DefaultMaxDevicesPerRequest, k.request),
 		// eid and iccid are required, but declared optional and required by a validator: see
 		// validators.RequiredAttributes for the framework behaviour this avoids.
 		NestedObject: schema.NestedAttributeObject{
@@ -111,7 +144,7 @@ func devicesAttribute() schema.ListNestedAttribute {
 				},
 				"iccid": schema.StringAttribute{
 					Optional: true,
-					MarkdownDescription: "Required. The ICCID of the downloaded profile to enable: 18 to 22 decimal digits. " +
+					MarkdownDescription: "Required. " + k.iccidPurpose + ": 18 to 22 decimal digits. " +
 						"A value whose last digit is not a valid Luhn check digit is accepted with a warning.",
 					Validators: []validator.String{validators.ICCID()},
 				},
@@ -145,25 +178,14 @@ func defaultedString(s setting, what string) schema.StringAttribute {
 	}
 }
 
-func disableOnDestroyAttribute() schema.BoolAttribute {
-	return schema.BoolAttribute{
-		Optional: true,
-		Computed: true,
-		Default:  booldefault.StaticBool(false),
-		MarkdownDescription: "When `true`, destroying the resource sends one disable request for its devices and " +
-			"waits for their callbacks (bounded by `timeouts.delete`), returning them to their bootstrap profile. " +
-			"When `false` (the default), destroying only removes the resource from state and the profiles stay " +
-			"enabled. Can be changed without replacing the resource.",
-	}
-}
-
-func timeoutsAttribute(ctx context.Context) schema.Attribute {
+func timeoutsAttribute(ctx context.Context, k profileActionKind) schema.Attribute {
 	attribute := timeouts.Attributes(ctx, timeouts.Opts{
 		Create: true,
 		Delete: true,
 		CreateDescription: "How long `apply` waits for every device's final callback, as a duration such as `30m` or " +
 			"`1h`. Default `30m`. On timeout the apply fails and the resource is saved as tainted with its requestId.",
-		DeleteDescription: "How long a destroy with `disable_on_destroy = true` waits for the disable callbacks. Default `30m`.",
+		DeleteDescription: fmt.Sprintf("How long a destroy with `%s = true` waits for the %s callbacks. Default `30m`.",
+			k.destroyAttribute, k.destroyAction),
 	})
 	nested, ok := attribute.(schema.SingleNestedAttribute)
 	if !ok {
@@ -215,7 +237,7 @@ func resultsAttribute() schema.MapNestedAttribute {
 	}
 }
 
-func (r *enablementResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+func (r *profileActionResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	if req.ProviderData == nil {
 		return // the provider is not configured yet (validation); plan and apply configure it again
 	}
@@ -227,11 +249,12 @@ func (r *enablementResource) Configure(_ context.Context, req resource.Configure
 	r.data = data
 }
 
-func (r *enablementResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+func (r *profileActionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	ctx = r.data.logContext(ctx)
-	var plan enablementModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	operator, ok := r.data.requireOperator(&resp.Diagnostics, "enable profiles")
+	model := r.kind.newModel()
+	plan := model.base()
+	resp.Diagnostics.Append(req.Plan.Get(ctx, model)...)
+	operator, ok := r.data.requireOperator(&resp.Diagnostics, r.kind.createGoal)
 	if resp.Diagnostics.HasError() || !ok {
 		return
 	}
@@ -243,37 +266,41 @@ func (r *enablementResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 
-	requestID, err := operator.Send(ctx, plan.profileRequest(thingspace.ActionEnable, devices))
+	action := model.createAction()
+	p := r.kind.createPhase(action)
+	requestID, err := operator.Send(ctx, plan.profileRequest(action, devices))
 	if err != nil {
-		resp.Diagnostics.Append(actionNotSent(phaseCreate, devices, err))
+		resp.Diagnostics.Append(actionNotSent(p, devices, err))
 		return
 	}
 	ctx = tflog.SetField(ctx, profileops.FieldRequestID, requestID)
-	tflog.Info(ctx, "Enable request accepted; waiting for the devices' callbacks", map[string]any{"devices": len(devices)})
+	tflog.Info(ctx, strings.ToUpper(r.kind.request[:1])+r.kind.request[1:]+" request accepted; waiting for the devices' callbacks",
+		map[string]any{"devices": len(devices), "action": string(action)})
 	plan.started(requestID)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, model)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 
 	report, waitErr := r.wait(ctx, operator, requestID, devices, timeout)
 	resp.Diagnostics.Append(plan.applyReport(report)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	resp.Diagnostics.Append(waitOutcome(phaseCreate, requestID, timeout, report, waitErr)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, model)...)
+	resp.Diagnostics.Append(waitOutcome(p, requestID, timeout, report, waitErr)...)
 }
 
-func (r *enablementResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+func (r *profileActionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	ctx = r.data.logContext(ctx)
 	// Once every device has its final answer (completed_at is set) nothing can change: the first
 	// final answer of each device is the one kept. Refreshing such a resource would read the
-	// relay only to find the same answers, so a plan of many finished enablements reads nothing.
+	// relay only to find the same answers, so a plan of many finished requests reads nothing.
 	var completedAt types.String
 	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("completed_at"), &completedAt)...)
 	if resp.Diagnostics.HasError() || (!completedAt.IsNull() && !completedAt.IsUnknown()) {
 		return
 	}
-	var state enablementModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	model := r.kind.newModel()
+	state := model.base()
+	resp.Diagnostics.Append(req.State.Get(ctx, model)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -295,41 +322,42 @@ func (r *enablementResource) Read(ctx context.Context, req resource.ReadRequest,
 	}
 	if report.Callbacks == 0 {
 		// The relay may have purged the request (retention) or be a new, empty relay. The
-		// enablement still happened, so the resource is kept as it was.
+		// action still happened, so the resource is kept as it was.
 		tflog.Warn(ctx, "The relay holds no callback for this request; keeping the state as it is")
 		return
 	}
 	resp.Diagnostics.Append(state.applyReport(report)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, model)...)
 }
 
-// Update only changes what needs no request to ThingSpace: disable_on_destroy, timeouts, the
+// Update only changes what needs no request to ThingSpace: the destroy attribute, timeouts, the
 // order of devices, and an account_name or smsr_oid that an import guessed (see
 // import_marker.go). Everything else requires replacement, and the computed values are carried
 // over by their plan modifiers.
-func (r *enablementResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan enablementModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+func (r *profileActionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	model := r.kind.newModel()
+	resp.Diagnostics.Append(req.Plan.Get(ctx, model)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, model)...)
 	resp.Diagnostics.Append(clearImportGuesses(ctx, resp.Private)...)
 }
 
-func (r *enablementResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+func (r *profileActionResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	ctx = r.data.logContext(ctx)
-	var state enablementModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	model := r.kind.newModel()
+	state := model.base()
+	resp.Diagnostics.Append(req.State.Get(ctx, model)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	ctx = tflog.SetField(ctx, profileops.FieldRequestID, state.RequestID.ValueString())
-	if !state.DisableOnDestroy.ValueBool() {
-		tflog.Info(ctx, "Removing the enablement from state; the profiles stay enabled (disable_on_destroy is false)")
+	if !model.sendsOnDestroy() {
+		tflog.Info(ctx, r.kind.forgotten)
 		return
 	}
-	operator, ok := r.data.requireOperator(&resp.Diagnostics, "disable profiles")
+	operator, ok := r.data.requireOperator(&resp.Diagnostics, r.kind.destroyGoal)
 	if !ok {
 		return
 	}
@@ -340,18 +368,19 @@ func (r *enablementResource) Delete(ctx context.Context, req resource.DeleteRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	requestID, err := operator.Send(ctx, state.profileRequest(thingspace.ActionDisable, devices))
+	p := r.kind.destroyPhase()
+	requestID, err := operator.Send(ctx, state.profileRequest(r.kind.destroyAction, devices))
 	if err != nil {
-		resp.Diagnostics.Append(actionNotSent(phaseDelete, devices, err))
+		resp.Diagnostics.Append(actionNotSent(p, devices, err))
 		return
 	}
-	ctx = tflog.SetField(ctx, "disable_request_id", requestID)
+	ctx = tflog.SetField(ctx, string(r.kind.destroyAction)+"_request_id", requestID)
 	report, err := r.wait(ctx, operator, requestID, devices, timeout)
-	resp.Diagnostics.Append(waitOutcome(phaseDelete, requestID, timeout, report, err)...)
+	resp.Diagnostics.Append(waitOutcome(p, requestID, timeout, report, err)...)
 }
 
 // ImportState rebuilds the resource from the callbacks the relay holds for a requestId.
-func (r *enablementResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+func (r *profileActionResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	ctx = r.data.logContext(ctx)
 	operator, ok := r.data.requireOperator(&resp.Diagnostics, "import")
 	if !ok {
@@ -359,34 +388,36 @@ func (r *enablementResource) ImportState(ctx context.Context, req resource.Impor
 	}
 	found, err := operator.Discover(ctx, req.ID)
 	if err != nil {
-		resp.Diagnostics.Append(importFailed(req.ID, err))
+		resp.Diagnostics.Append(importFailed(r.kind.request, req.ID, err))
 		return
 	}
-	model := enablementModel{
-		ID:               types.StringValue(req.ID),
-		RequestID:        types.StringValue(req.ID),
-		AccountName:      optionalString(r.data.accountName.value),
-		SmsrOid:          optionalString(found.SmsrOid),
-		DisableOnDestroy: types.BoolValue(false),
-		Timeouts:         nullTimeouts(),
+	model := r.kind.newModel()
+	imported := model.base()
+	*imported = profileRequestModel{
+		ID:          types.StringValue(req.ID),
+		RequestID:   types.StringValue(req.ID),
+		AccountName: optionalString(r.data.accountName.value),
+		SmsrOid:     optionalString(found.SmsrOid),
+		Timeouts:    nullTimeouts(),
 	}
+	model.imported(found)
 	// The callbacks never say the account, and say the SM-SR only on success: what they do not
 	// say is the provider's default, a guess that the configuration may correct in place.
 	guessed := []string{settingAccountName.attr}
 	if found.SmsrOid == "" {
-		model.SmsrOid = optionalString(r.data.smsrOid.value)
+		imported.SmsrOid = optionalString(r.data.smsrOid.value)
 		guessed = append(guessed, settingSmsrOid.attr)
 	}
-	resp.Diagnostics.Append(model.setDevices(ctx, found.Devices)...)
-	resp.Diagnostics.Append(model.applyReport(found.Report)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+	resp.Diagnostics.Append(imported.setDevices(ctx, found.Devices)...)
+	resp.Diagnostics.Append(imported.applyReport(found.Report)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, model)...)
 	resp.Diagnostics.Append(recordImportGuesses(ctx, resp.Private, guessed)...)
 }
 
 // ModifyPlan puts the provider's account_name and smsr_oid into the plan when the resource does
 // not set them, so the plan shows the values that will be sent, and a changed provider default
 // is reviewed as the replacement it causes.
-func (r *enablementResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+func (r *profileActionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return // destroy, or validation before the provider is configured
 	}
@@ -398,7 +429,7 @@ func (r *enablementResource) ModifyPlan(ctx context.Context, req resource.Modify
 	}
 }
 
-func (r *enablementResource) planDefault(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse,
+func (r *profileActionResource) planDefault(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse,
 	s setting, providerValue resolved) {
 	attr := path.Root(s.attr)
 	var configured, prior types.String
@@ -431,7 +462,7 @@ func (r *enablementResource) planDefault(ctx context.Context, req resource.Modif
 }
 
 // wait follows a request until every device answered or the timeout passed.
-func (r *enablementResource) wait(ctx context.Context, operator *profileops.Operator, requestID string,
+func (r *profileActionResource) wait(ctx context.Context, operator *profileops.Operator, requestID string,
 	devices []thingspace.RequestedDevice, timeout time.Duration) (*profileops.Report, error) {
 	waitCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -439,7 +470,7 @@ func (r *enablementResource) wait(ctx context.Context, operator *profileops.Oper
 }
 
 // devicesChanged asks for replacement unless the planned devices are the prior ones reordered:
-// a reordered list enables nothing new, so sending a new request for it would be wrong.
+// a reordered list asks for nothing new, so sending a new request for it would be wrong.
 func devicesChanged(ctx context.Context, req planmodifier.ListRequest, resp *listplanmodifier.RequiresReplaceIfFuncResponse) {
 	if req.PlanValue.IsUnknown() || req.StateValue.IsUnknown() {
 		resp.RequiresReplace = true
