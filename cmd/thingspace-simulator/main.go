@@ -127,7 +127,7 @@ func helpText() string {
 		"Workers": simulator.DefaultMaxConcurrentDeliveries, "DeliveryTimeout": simulator.DefaultDeliveryTimeout,
 		"Outcomes": strings.Join(outcomes, "|"), "Endpoints": strings.Join(endpoints, "|"),
 		"Modes":   strings.Join([]string{string(simulator.FaultRespond), string(simulator.FaultDropBeforeHandling), string(simulator.FaultDropAfterHandling)}, "|"),
-		"Example": exampleScenario,
+		"Example": exampleScenario, "CallbackPorts": thingspace.CallbackPortsText(),
 	})
 	if err != nil {
 		panic("thingspace-simulator: help template: " + err.Error()) // a bug caught by the tests
@@ -178,10 +178,14 @@ Scenario keys (all optional, durations as "2s" or "150ms"; unknown keys are refu
     spelling chooses the field names' case (pascal: RequestId, Device[{Kind, Identifier}],
     as ThingSpace's eUICC callback pages show; alternate: changes with every send).
   fault:     {"endpoint": "{{.Endpoints}}",
-              "action": "enable", "status": 429, "retryAfter": "1", "body": "...",
-              "mode": "{{.Modes}}", "times": 1}
+              "action": "enable", "method": "POST", "status": 429, "retryAfter": "1",
+              "body": "...", "mode": "{{.Modes}}", "times": 1}
+    method narrows a fault to one HTTP method (callbacks: POST registers, GET lists,
+    DELETE removes a listener).
   listener:  {"account": "...", "name": "DeviceProfileService", "url": "http://...",
               "username": "...", "password": "..."}
+    listeners registered here may use any port; a registration through the API is refused,
+    as ThingSpace refuses it, unless its port is one of {{.CallbackPorts}}.
 
 Controls (JSON, under /_simulator/, never part of the real API):
   PUT  /_simulator/devices/{eid}     set a device's behaviour (body: a behaviour)

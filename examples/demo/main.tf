@@ -1,6 +1,7 @@
-# The `make demo` configuration: two devices enabled with one request, against the simulator
-# and the relay that `make demo` starts on loopback. The provider is configured entirely
-# through THINGSPACE_* environment variables, as in CI.
+# The `make demo` configuration: the relay registered as the account's callback listener, then
+# two devices enabled with one request, against the simulator and the relay that `make demo`
+# starts on loopback. The provider is configured entirely through THINGSPACE_* environment
+# variables, and these variables through TF_VAR_*, as in CI.
 terraform {
   required_providers {
     thingspace = {
@@ -10,6 +11,31 @@ terraform {
 }
 
 provider "thingspace" {}
+
+variable "relay_callback_url" {
+  description = "The relay's /callbacks URL, on a port ThingSpace delivers to."
+  type        = string
+}
+
+variable "relay_callback_username" {
+  description = "The relay's --callback-username."
+  type        = string
+}
+
+variable "relay_callback_password" {
+  description = "The relay's --callback-password."
+  type        = string
+  sensitive   = true
+}
+
+# Tells ThingSpace where to send the results of profile actions (DeviceProfileService, the
+# default service), with the credentials the relay checks on every callback.
+resource "thingspace_callback_listener" "relay" {
+  url      = var.relay_callback_url
+  username = var.relay_callback_username
+  # Terraform 1.11+ can keep it out of state: password_wo + password_wo_version.
+  password = var.relay_callback_password
+}
 
 resource "thingspace_euicc_profile_enablement" "demo" {
   devices = [
@@ -22,4 +48,7 @@ resource "thingspace_euicc_profile_enablement" "demo" {
   timeouts = {
     create = "5m"
   }
+
+  # The callbacks must have somewhere to go before the enable request is sent.
+  depends_on = [thingspace_callback_listener.relay]
 }

@@ -17,3 +17,8 @@ output "devices" {
     }
   }
 }
+
+output "callback_listener" {
+  description = "The listener ThingSpace sends the callbacks to (ACCOUNT/SERVICE)."
+  value       = "${thingspace_callback_listener.relay.id} -> ${thingspace_callback_listener.relay.url}"
+}

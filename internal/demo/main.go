@@ -1,8 +1,9 @@
 // Command demo is what `make demo` runs: the provider's main job, end to end, on one machine with
 // nothing but Go. It builds the provider, the relay and the simulator, starts the simulator and
-// the relay on free loopback ports, registers the relay as the simulator's DeviceProfileService
-// listener (as a customer registers it with ThingSpace), runs `terraform init` and `apply` on
-// examples/demo, shows the outputs, destroys, and stops everything it started.
+// the relay on loopback (the relay on a port ThingSpace delivers callbacks to), runs
+// `terraform init` and `apply` on examples/demo, which registers the relay as the account's
+// DeviceProfileService listener and then enables two profiles, shows the outputs, destroys, and
+// stops everything it started.
 //
 // Everything lives in one temporary directory that is removed at the end, so the demo can run
 // twice in a row, and Ctrl-C stops Terraform gracefully and then cleans up the same way.
@@ -14,9 +15,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -55,7 +58,7 @@ func run() int {
 		fail(err)
 		return 1
 	}
-	say("Demo complete: two eSIM profiles enabled and recorded in state, then destroyed. Nothing is left running.")
+	say("Demo complete: the relay registered, two eSIM profiles enabled and recorded in state, then destroyed. Nothing is left running.")
 	return 0
 }
 
@@ -110,10 +113,6 @@ func (d *demo) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := d.registerListener(ctx, simURL, relayURL); err != nil {
-		return err
-	}
-
 	work := filepath.Join(d.tmp, "work")
 	if err := copyDir(filepath.Join(d.root, demoDir), work); err != nil {
 		return err
@@ -131,7 +130,8 @@ func (d *demo) run(ctx context.Context) error {
 		return err
 	}
 	say("Terraform warns below that development overrides are in effect: that is this build of the provider.")
-	step("terraform apply: one device answers at once; the other sends a warning first, then succeeds (%s)", demoScenario)
+	step("terraform apply: registers the relay as the callback listener, then enables the profiles: one device " +
+		"answers at once, the other sends a warning first, then succeeds (" + demoScenario + ")")
 	if err := t.run(ctx, "apply", "-input=false", "-auto-approve", "-compact-warnings"); err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func (d *demo) run(ctx context.Context) error {
 	if err := t.run(ctx, "output"); err != nil {
 		return err
 	}
-	step("terraform destroy (disable_on_destroy is false: the profiles stay enabled, Terraform forgets them)")
+	step("terraform destroy (disable_on_destroy is false: the profiles stay enabled, Terraform forgets them; the listener is deregistered)")
 	return t.run(ctx, "destroy", "-input=false", "-auto-approve", "-compact-warnings")
 }
 
@@ -175,7 +175,13 @@ func (d *demo) startSimulator(ctx context.Context) (string, error) {
 }
 
 // startRelay runs thingspace-relay on SQLite in the temporary directory and returns its URL.
+// It listens on a port ThingSpace delivers callbacks to, or the listener's registration would
+// be refused.
 func (d *demo) startRelay(ctx context.Context) (string, error) {
+	port, err := freeCallbackPort()
+	if err != nil {
+		return "", err
+	}
 	store := "sqlite:" + filepath.Join(d.tmp, "relay.db")
 	env := []string{
 		"THINGSPACE_RELAY_CALLBACK_USERNAME=" + d.callbackUser,
@@ -183,7 +189,7 @@ func (d *demo) startRelay(ctx context.Context) (string, error) {
 		"THINGSPACE_RELAY_READ_TOKEN=" + d.readToken,
 	}
 	p, err := startProcess(ctx, "thingspace-relay", filepath.Join(d.bin, "thingspace-relay"),
-		[]string{"--listen", "127.0.0.1:0", "--store", store}, env, d.tmp)
+		[]string{"--listen", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), "--store", store}, env, d.tmp)
 	if err != nil {
 		return "", err
 	}
@@ -196,35 +202,8 @@ func (d *demo) startRelay(ctx context.Context) (string, error) {
 	return url, nil
 }
 
-// registerListener does what a customer does once per account: tell ThingSpace where to send
-// DeviceProfileService callbacks, and with which credentials.
-func (d *demo) registerListener(ctx context.Context, simURL, relayURL string) error {
-	client, err := thingspace.NewClient(thingspace.Config{
-		BaseURL:      simURL,
-		ClientID:     simulator.DefaultClientID,
-		ClientSecret: simulator.DefaultClientSecret,
-		Username:     simulator.DefaultUsername,
-		Password:     simulator.DefaultPassword,
-		UserAgent:    "thingspace-demo",
-	})
-	if err != nil {
-		return err
-	}
-	listener := thingspace.CallbackListener{
-		Name:     thingspace.ServiceDeviceProfile,
-		URL:      relayURL + "/callbacks",
-		Username: d.callbackUser,
-		Password: d.callbackPassword,
-	}
-	if err := client.RegisterCallbackListener(ctx, simulator.DefaultAccount, listener); err != nil {
-		return fmt.Errorf("registering the relay with the simulator: %w", err)
-	}
-	step("Registered %s/callbacks as the %s listener of account %s", relayURL, thingspace.ServiceDeviceProfile, simulator.DefaultAccount)
-	return client.Logout(ctx)
-}
-
-// terraformEnv configures the provider entirely through its environment variables, the way a
-// CI pipeline would.
+// terraformEnv configures the provider entirely through its environment variables, and the
+// configuration's variables through TF_VAR_*, the way a CI pipeline would.
 func (d *demo) terraformEnv(cliConfig, simURL, relayURL string) []string {
 	return []string{
 		"TF_CLI_CONFIG_FILE=" + cliConfig,
@@ -239,6 +218,9 @@ func (d *demo) terraformEnv(cliConfig, simURL, relayURL string) []string {
 		"THINGSPACE_SMSR_OID=" + demoSmsrOid,
 		"THINGSPACE_RELAY_URL=" + relayURL,
 		"THINGSPACE_RELAY_TOKEN=" + d.readToken,
+		"TF_VAR_relay_callback_url=" + relayURL + "/callbacks",
+		"TF_VAR_relay_callback_username=" + d.callbackUser,
+		"TF_VAR_relay_callback_password=" + d.callbackPassword,
 	}
 }
 
@@ -264,3 +246,20 @@ func randomSecret() string {
 func step(format string, args ...any) { fmt.Printf("\n==> "+format+"\n", args...) }
 func say(format string, args ...any)  { fmt.Printf(format+"\n", args...) }
 func fail(err error)                  { fmt.Fprintf(os.Stderr, "\ndemo failed: %v\n", err) }
+
+// freeCallbackPort finds a loopback port ThingSpace would deliver callbacks to that nothing
+// listens on. The ports below 1024 would need privileges, so they are not tried.
+func freeCallbackPort() (int, error) {
+	for _, r := range thingspace.CallbackPortRanges() {
+		for port := max(r.First, 1024); port <= r.Last; port++ {
+			l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+			if err != nil {
+				continue
+			}
+			_ = l.Close()
+			return port, nil
+		}
+	}
+	return 0, fmt.Errorf("every loopback port ThingSpace delivers callbacks to (%s) is taken: stop a previous demo or "+
+		"another relay and run it again", thingspace.CallbackPortsText())
+}

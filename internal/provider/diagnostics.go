@@ -87,7 +87,7 @@ func actionNotSent(p phase, devices []thingspace.RequestedDevice, err error) dia
 				settingRelayToken.env))
 	}
 	detail := fmt.Sprintf("%s\n\nThingSpace returned no requestId, so there is nothing to follow.", sentence(err))
-	if hint := p.errorHint(thingspace.ErrorCode(err)); hint != "" {
+	if hint := p.actionHint(thingspace.ErrorCode(err)); hint != "" {
 		detail += " " + hint
 	}
 	if p.creating() {
@@ -113,18 +113,24 @@ func outcomeUnknown(p phase, devices []thingspace.RequestedDevice, err error) di
 
 // errorHint says what to check for the ThingSpace codes a user can fix in the resource; the
 // client's own hints (credentials, login lockout, "may have acted") are already in its error.
-func (p phase) errorHint(code string) string {
+func errorHint(code string) string {
 	switch code {
 	case thingspace.CodeAccountNotFound:
 		return "Check account_name (or THINGSPACE_ACCOUNT_NAME): account names keep their leading zeros."
 	case thingspace.CodeIdentifierInvalid, thingspace.CodeDeviceNotFound:
 		return "Check the EID and ICCID of every device: each must belong to the account."
-	case thingspace.CodeDeviceStateInvalid:
-		return p.deviceStateHint
 	case thingspace.CodeTooManyDevices:
 		return "Split the devices across several resources."
 	}
 	return ""
+}
+
+// actionHint is errorHint for a profile action, which also knows what state its devices must be in.
+func (p phase) actionHint(code string) string {
+	if code == thingspace.CodeDeviceStateInvalid {
+		return p.deviceStateHint
+	}
+	return errorHint(code)
 }
 
 // deviceFailures reports one error per device whose final callback is a failure.

@@ -8,7 +8,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -102,8 +101,8 @@ func (r *profileActionResource) Schema(ctx context.Context, _ resource.SchemaReq
 			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 		},
 		"devices":      devicesAttribute(r.kind),
-		"account_name": defaultedString(settingAccountName, "Billing account of the devices, leading zeros included (for example `0000123456-00001`)."),
-		"smsr_oid":     defaultedString(settingSmsrOid, "Object id of the SM-SR system that manages the devices' eUICCs (for example `1.3.6.1.4.1.31746.1.500.200.101.5`)."),
+		"account_name": defaultedString(settingAccountName, importGuesses, "Billing account of the devices, leading zeros included (for example `0000123456-00001`)."),
+		"smsr_oid":     defaultedString(settingSmsrOid, importGuesses, "Object id of the SM-SR system that manages the devices' eUICCs (for example `1.3.6.1.4.1.31746.1.500.200.101.5`)."),
 		"timeouts":     timeoutsAttribute(ctx, r.kind),
 		"status": schema.StringAttribute{
 			Computed: true,
@@ -158,23 +157,6 @@ func devicesAttribute(k profileActionKind) schema.ListNestedAttribute {
 		PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplaceIf(devicesChanged,
 			"Replaces the resource when a device is added, removed or changed; a reordered list is updated in place.",
 			"Replaces the resource when a device is added, removed or changed; a reordered list is updated in place.")},
-	}
-}
-
-// defaultedString is an input that falls back to the provider's default, which ModifyPlan
-// copies into the plan so the reviewer sees the value that will be sent.
-func defaultedString(s setting, what string) schema.StringAttribute {
-	return schema.StringAttribute{
-		Optional: true,
-		Computed: true,
-		MarkdownDescription: fmt.Sprintf("%s Defaults to the provider's `%s` (or `%s`); the plan shows the value that "+
-			"will be sent. Changing it replaces the resource, except right after an import, which cannot know it: "+
-			"the configured value is then recorded in place.", what, s.attr, s.env),
-		Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-		PlanModifiers: []planmodifier.String{
-			stringplanmodifier.UseStateForUnknown(),
-			requiresReplaceUnlessImportGuessed(s.attr),
-		},
 	}
 }
 
@@ -425,39 +407,7 @@ func (r *profileActionResource) ModifyPlan(ctx context.Context, req resource.Mod
 		s     setting
 		value resolved
 	}{{settingAccountName, r.data.accountName}, {settingSmsrOid, r.data.smsrOid}} {
-		r.planDefault(ctx, req, resp, d.s, d.value)
-	}
-}
-
-func (r *profileActionResource) planDefault(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse,
-	s setting, providerValue resolved) {
-	attr := path.Root(s.attr)
-	var configured, prior types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, attr, &configured)...)
-	if !req.State.Raw.IsNull() {
-		resp.Diagnostics.Append(req.State.GetAttribute(ctx, attr, &prior)...)
-	}
-	if resp.Diagnostics.HasError() || !configured.IsNull() {
-		return // set on the resource: planned as written
-	}
-	switch {
-	case providerValue.unknown:
-		// Known by apply time. An existing resource keeps its value rather than being replaced
-		// on a guess; a new one shows "known after apply".
-		return
-	case providerValue.value == "":
-		resp.Diagnostics.Append(missingDefault(s))
-		return
-	}
-	planned := types.StringValue(providerValue.value)
-	if prior.Equal(planned) {
-		// UseStateForUnknown has already planned the prior value, which is the provider's: the
-		// common case of a plan with nothing to do, so it is worth not writing it again.
-		return
-	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, attr, planned)...)
-	if !prior.IsNull() && !prior.IsUnknown() {
-		resp.RequiresReplace = append(resp.RequiresReplace, attr)
+		planProviderDefault(ctx, req, resp, d.s, d.value)
 	}
 }
 

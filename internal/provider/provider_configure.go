@@ -154,7 +154,7 @@ func (p *thingspaceProvider) Configure(ctx context.Context, req provider.Configu
 	data := &providerData{accountName: cfg.accountName, smsrOid: cfg.smsrOid, secrets: cfg.secrets()}
 	if cfg.connectionKnown() {
 		var diags diag.Diagnostics
-		data.operator, diags = p.connect(cfg, userAgent(p.version, req.TerraformVersion))
+		data.operator, data.client, diags = p.connect(cfg, userAgent(p.version, req.TerraformVersion))
 		resp.Diagnostics.Append(diags...)
 		if resp.Diagnostics.HasError() {
 			return
@@ -167,7 +167,7 @@ func (p *thingspaceProvider) Configure(ctx context.Context, req provider.Configu
 
 // connect builds the one ThingSpace client and the one relay client this provider instance
 // shares among all its resources (one bearer, one session, one relay connection pool).
-func (p *thingspaceProvider) connect(cfg providerConfig, ua string) (*profileops.Operator, diag.Diagnostics) {
+func (p *thingspaceProvider) connect(cfg providerConfig, ua string) (*profileops.Operator, *thingspace.Client, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	client, err := thingspace.NewClient(thingspace.Config{
 		BaseURL:        cfg.baseURL.value,
@@ -186,7 +186,7 @@ func (p *thingspaceProvider) connect(cfg providerConfig, ua string) (*profileops
 	})
 	if err != nil {
 		diags.Append(clientNotBuilt("ThingSpace", err))
-		return nil, diags
+		return nil, nil, diags
 	}
 	relayClient, err := relayclient.New(relayclient.Config{
 		BaseURL:       cfg.relayURL.value,
@@ -200,9 +200,9 @@ func (p *thingspaceProvider) connect(cfg providerConfig, ua string) (*profileops
 	})
 	if err != nil {
 		diags.Append(clientNotBuilt("relay", err))
-		return nil, diags
+		return nil, nil, diags
 	}
-	return profileops.New(client, relayClient), diags
+	return profileops.New(client, relayClient), client, diags
 }
 
 // secrets lists the configured secret values, for masking in logs.

@@ -13,6 +13,9 @@ import (
 type providerData struct {
 	// operator is nil while the provider configuration has unknown values (plan only).
 	operator *profileops.Operator
+	// client makes the ThingSpace calls that need no relay (callback listeners); nil when
+	// operator is.
+	client *thingspace.Client
 	// accountName and smsrOid are the resource defaults, possibly unknown at plan time.
 	accountName, smsrOid resolved
 	// secrets are the configured secret values (some may be empty), masked in every log line.
@@ -36,4 +39,13 @@ func (d *providerData) requireOperator(diags *diag.Diagnostics, action string) (
 		return nil, false
 	}
 	return d.operator, true
+}
+
+// requireClient returns the ThingSpace client, or adds the error that explains why there is none.
+func (d *providerData) requireClient(diags *diag.Diagnostics, action string) (*thingspace.Client, bool) {
+	if d == nil || d.client == nil {
+		diags.Append(providerNotReady(action))
+		return nil, false
+	}
+	return d.client, true
 }

@@ -52,6 +52,9 @@ type Fault struct {
 	Endpoint Endpoint `json:"endpoint"`
 	// Action narrows a profile_action fault to one action; "" matches them all.
 	Action thingspace.ProfileAction `json:"action,omitempty"`
+	// Method narrows a fault to one HTTP method, for endpoints that serve several operations
+	// (callbacks: POST registers, GET lists, DELETE removes); "" matches them all.
+	Method string `json:"method,omitempty"`
 	// Status is the HTTP status for FaultRespond; 0 = 500.
 	Status int `json:"status,omitempty"`
 	// RetryAfter is sent as the Retry-After header when not empty ("1", or an HTTP date).
@@ -71,6 +74,12 @@ func (f Fault) Validate() error {
 	}
 	if f.Action != "" && (f.Endpoint != EndpointProfileAction || !f.Action.Valid()) {
 		errs = append(errs, fmt.Errorf("action %q: only a known profile action of endpoint %q can be named", f.Action, EndpointProfileAction))
+	}
+	switch f.Method {
+	case "", http.MethodGet, http.MethodPost, http.MethodDelete:
+	default:
+		errs = append(errs, fmt.Errorf("method %q: use %q, %q or %q, or none for every method", f.Method,
+			http.MethodGet, http.MethodPost, http.MethodDelete))
 	}
 	switch f.Mode {
 	case "", FaultRespond, FaultDropBeforeHandling, FaultDropAfterHandling:
@@ -112,11 +121,11 @@ func (st *state) addFault(f Fault) {
 }
 
 // takeFault consumes one use of the first fault matching the request, if any.
-func (s *Simulator) takeFault(e Endpoint, action string) (Fault, bool) {
+func (s *Simulator) takeFault(e Endpoint, method, action string) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, f := range s.state.faults {
-		if f.Endpoint != e || (f.Action != "" && string(f.Action) != action) {
+		if f.Endpoint != e || (f.Action != "" && string(f.Action) != action) || (f.Method != "" && f.Method != method) {
 			continue
 		}
 		f.left--

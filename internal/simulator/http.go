@@ -91,7 +91,7 @@ func (s *Simulator) route(mux *http.ServeMux, pattern string, e Endpoint, handle
 			handleNotFound(w, r)
 			return
 		}
-		if f, ok := s.takeFault(e, action); ok {
+		if f, ok := s.takeFault(e, r.Method, action); ok {
 			s.applyFault(w, r, f, handle)
 			return
 		}

@@ -17,6 +17,31 @@ func (s *Simulator) RegisterListener(account string, l thingspace.CallbackListen
 	s.state.setListener(account, l)
 }
 
+// Listeners returns every registered listener, ordered by account and service, so tests can
+// see what a registration stored, credentials included.
+func (s *Simulator) Listeners() []Listener {
+	s.mu.Lock()
+	var out []Listener
+	for account, byService := range s.state.listeners {
+		for _, l := range byService {
+			out = append(out, Listener{Account: account, CallbackListener: l})
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(out, func(a, b Listener) int {
+		return cmp.Or(cmp.Compare(a.Account, b.Account), cmp.Compare(a.Name, b.Name))
+	})
+	return out
+}
+
+// RemoveListener removes a listener directly, for tests that change ThingSpace behind the
+// provider's back.
+func (s *Simulator) RemoveListener(account, service string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.state.listeners[account], service)
+}
+
 // listener returns the listener registered for an account's service. Callers hold s.mu.
 func (st *state) listener(account, service string) (thingspace.CallbackListener, bool) {
 	l, ok := st.listeners[account][service]
@@ -32,7 +57,11 @@ func (s *Simulator) handleRegisterListener(w http.ResponseWriter, r *http.Reques
 		return
 	}
 	account := r.PathValue("accountName")
-	if msg := listenerProblem(l); msg != "" {
+	msg := listenerProblem(l)
+	if msg == "" {
+		msg = listenerPortProblem(l)
+	}
+	if msg != "" {
 		writeM2MError(w, http.StatusBadRequest, serviceUWS, codeCallbackInvalid, msg)
 		return
 	}
@@ -44,8 +73,9 @@ func (s *Simulator) handleRegisterListener(w http.ResponseWriter, r *http.Reques
 	writeJSON(w, http.StatusOK, thingspace.CallbackListenerResponse{AccountName: account, ServiceName: l.Name})
 }
 
-// listenerProblem says what is wrong with a registration, or "". ThingSpace also restricts
-// listener ports; the simulator does not, since test listeners use free ports.
+// listenerProblem says what is wrong with a registration, or "". It is also the check of the
+// listeners a scenario or a test registers directly; see listenerPortProblem for the one the
+// API adds.
 func listenerProblem(l thingspace.CallbackListener) string {
 	if l.Name == "" {
 		return "name is required: the callback service, e.g. " + thingspace.ServiceDeviceProfile + "."
@@ -53,6 +83,20 @@ func listenerProblem(l thingspace.CallbackListener) string {
 	u, err := url.Parse(l.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "url must be an absolute http or https URL."
+	}
+	return ""
+}
+
+// listenerPortProblem refuses, as ThingSpace does, a URL on a port it does not deliver to. Only
+// registrations through the API are checked: listeners that tests and scenarios register
+// directly run on free loopback ports.
+func listenerPortProblem(l thingspace.CallbackListener) string {
+	u, err := url.Parse(l.URL)
+	if err != nil {
+		return "url must be an absolute http or https URL."
+	}
+	if err := thingspace.CheckCallbackPort(u); err != nil {
+		return err.Error() + "."
 	}
 	return ""
 }
@@ -68,10 +112,11 @@ func (s *Simulator) handleListListeners(w http.ResponseWriter, r *http.Request) 
 	s.mu.Lock()
 	list := []thingspace.RegisteredListener{}
 	for _, l := range s.state.listeners[account] {
-		list = append(list, thingspace.RegisteredListener{AccountName: account, Name: l.Name, URL: l.URL})
+		list = append(list, thingspace.RegisteredListener{AccountName: account, ServiceName: l.Name, URL: l.URL,
+			Username: l.Username, Password: l.Password})
 	}
 	s.mu.Unlock()
-	slices.SortFunc(list, func(a, b thingspace.RegisteredListener) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(list, func(a, b thingspace.RegisteredListener) int { return cmp.Compare(a.ServiceName, b.ServiceName) })
 	writeJSON(w, http.StatusOK, list)
 }
 

@@ -10,7 +10,10 @@
 package thingspace
 
 import (
+	"fmt"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -172,3 +175,50 @@ const (
 	PatternCallbackListener  = pathCallbacks + "{accountName}/name/{serviceName}"
 	PatternRequestStatus     = pathAccountsV2 + "{accountName}/requests/{requestId}/status"
 )
+
+// PortRange is an inclusive range of TCP ports.
+type PortRange struct{ First, Last int }
+
+// CallbackPortRanges are the only ports ThingSpace delivers callbacks to, as its listener
+// registration page lists them; it refuses to register a listener URL on any other port.
+func CallbackPortRanges() []PortRange {
+	return []PortRange{{80, 80}, {443, 443}, {9001, 9006}, {50551, 50559}, {28200, 28220}}
+}
+
+// CallbackPortsText lists CallbackPortRanges for messages: "80, 443, 9001-9006, ... and 28200-28220".
+func CallbackPortsText() string {
+	ranges := CallbackPortRanges()
+	parts := make([]string, len(ranges))
+	for i, r := range ranges {
+		parts[i] = strconv.Itoa(r.First)
+		if r.Last != r.First {
+			parts[i] += "-" + strconv.Itoa(r.Last)
+		}
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+}
+
+// CheckCallbackPort refuses a listener URL whose port ThingSpace does not deliver to. A URL
+// without a port uses its scheme's (80 for http, 443 for https), as ThingSpace connects to it.
+// It judges the port only: the caller checks the scheme and host.
+func CheckCallbackPort(u *url.URL) error {
+	port := 0
+	switch p := u.Port(); {
+	case p != "":
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return fmt.Errorf("port %q is not a number", p)
+		}
+		port = n
+	case strings.EqualFold(u.Scheme, "https"):
+		port = 443
+	default:
+		port = 80
+	}
+	for _, r := range CallbackPortRanges() {
+		if port >= r.First && port <= r.Last {
+			return nil
+		}
+	}
+	return fmt.Errorf("ThingSpace delivers callbacks only to ports %s, not to port %d", CallbackPortsText(), port)
+}

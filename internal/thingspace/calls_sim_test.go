@@ -23,7 +23,8 @@ func TestCallbackListenerLifecycle(t *testing.T) {
 		t.Fatalf("register: %v", err)
 	}
 	got, err := c.CallbackListeners(ctx, simulator.DefaultAccount)
-	want := []thingspace.RegisteredListener{{AccountName: simulator.DefaultAccount, Name: l.Name, URL: l.URL}}
+	want := []thingspace.RegisteredListener{{AccountName: simulator.DefaultAccount, ServiceName: l.Name, URL: l.URL,
+		Username: l.Username, Password: l.Password}}
 	if err != nil || !slices.Equal(got, want) {
 		t.Fatalf("listeners = %v, %v; want %v", got, err, want)
 	}

@@ -102,11 +102,15 @@ type CallbackListenerResponse struct {
 	ServiceName string `json:"serviceName"`
 }
 
-// RegisteredListener is one entry of the listener list.
+// RegisteredListener is one entry of the listener list, as it was registered (empty strings
+// where no credentials were registered). ThingSpace echoes the password too; nothing in this
+// project keeps or shows it.
 type RegisteredListener struct {
 	AccountName string `json:"accountName"`
-	Name        string `json:"name"`
+	ServiceName string `json:"serviceName"`
 	URL         string `json:"url"`
+	Username    string `json:"username"`
+	Password    string `json:"password"`
 }
 
 // DeviceListRequest asks for an account's devices, or for one device by identifier.

@@ -1,0 +1,117 @@
+package provider_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/acctest"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/simulator"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
+)
+
+// TestAccDemo_exampleRegistersTheRelayThenEnables applies examples/demo as `make demo` does,
+// with the real CLI. The relay is not registered beforehand, so the enable can only succeed if
+// the configuration's listener carries the callbacks to it.
+func TestAccDemo_exampleRegistersTheRelayThenEnables(t *testing.T) {
+	skipUnlessAcceptance(t)
+	t.Parallel()
+	env := acctest.NewEnv(t, simulator.Options{})
+	env.Sim.RemoveListener(env.AccountName, thingspace.ServiceDeviceProfile)
+	callbacksURL := env.Relay.CallbacksOnAllowedPort(t)
+	cli := acctest.NewCLI(t)
+	copyConfiguration(t, filepath.Join("..", "..", "examples", "demo"), cli.Dir)
+	run := append(acctest.Environment(env.Settings()),
+		"TF_VAR_relay_callback_url="+callbacksURL,
+		"TF_VAR_relay_callback_username="+env.Relay.CallbackUsername,
+		"TF_VAR_relay_callback_password="+env.Relay.CallbackPassword)
+	ctx := context.Background()
+
+	if out, err := cli.Run(ctx, run, "apply", "-auto-approve", "-no-color"); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	if got := env.Sim.AcceptedActions(thingspace.ActionEnable); got != 1 {
+		t.Errorf("the simulator accepted %d enable request(s), want 1", got)
+	}
+	if err := checkRegistered(env, env.AccountName, thingspace.ServiceDeviceProfile, &thingspace.CallbackListener{
+		Name: thingspace.ServiceDeviceProfile, URL: callbacksURL,
+		Username: env.Relay.CallbackUsername, Password: env.Relay.CallbackPassword})(nil); err != nil {
+		t.Error(err)
+	}
+	for _, r := range cli.State(t).Resources {
+		if r.Type == "thingspace_euicc_profile_enablement" && r.Instances[0].Attributes["status"] != "Success" {
+			t.Errorf("the enablement has status %v, want Success", r.Instances[0].Attributes["status"])
+		}
+	}
+
+	if out, err := cli.Run(ctx, run, "destroy", "-auto-approve", "-no-color"); err != nil {
+		t.Fatalf("destroy: %v\n%s", err, out)
+	}
+	if err := checkRegistered(env, env.AccountName, thingspace.ServiceDeviceProfile, nil)(nil); err != nil {
+		t.Error(err)
+	}
+}
+
+// The write-only password reaches ThingSpace and never the state file, whatever Terraform
+// does with the state it is shown.
+func TestAccCallbackListener_writeOnlyPasswordNeverInTheStateFile(t *testing.T) {
+	skipUnlessAcceptance(t)
+	t.Parallel()
+	env := acctest.NewEnv(t, simulator.Options{})
+	cli := acctest.NewCLI(t)
+	out, err := cli.Run(context.Background(), nil, "version", "-json")
+	var version struct {
+		TerraformVersion string `json:"terraform_version"`
+	}
+	var major, minor int
+	if err != nil || json.Unmarshal([]byte(out), &version) != nil {
+		t.Fatalf("terraform version: %v\n%s", err, out)
+	}
+	if _, err := fmt.Sscanf(version.TerraformVersion, "%d.%d", &major, &minor); err != nil || major == 1 && minor < 11 {
+		t.Skipf("write-only attributes need Terraform 1.11 or later, not %s", version.TerraformVersion)
+	}
+	const secret = "never-in-state-3f9a"
+	cli.WriteConfig(t, listenerConfig(env, `  url                 = "`+listenerURL+`"
+  username            = "thingspace"
+  password_wo         = var.password
+  password_wo_version = 1
+`)+`
+variable "password" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+`)
+	if out, err := cli.Run(context.Background(), []string{"TF_VAR_password=" + secret}, "apply", "-auto-approve", "-no-color"); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	if strings.Contains(string(cli.RawState(t)), secret) {
+		t.Error("terraform.tfstate holds the write-only password")
+	}
+	if err := checkRegistered(env, env.AccountName, thingspace.ServiceDeviceProfile, &thingspace.CallbackListener{
+		Name: thingspace.ServiceDeviceProfile, URL: listenerURL, Username: "thingspace", Password: secret})(nil); err != nil {
+		t.Error(err)
+	}
+}
+
+// copyConfiguration copies the *.tf files of src into dst.
+func copyConfiguration(t *testing.T, src, dst string) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(src, "*.tf"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no configuration in %s: %v", src, err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, filepath.Base(f)), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
