@@ -14,14 +14,14 @@ import (
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
 
-// Every diagnostic the resource reports is built here, so their wording stays uniform: the
+// Every diagnostic the resources report is built here, so their wording stays uniform: the
 // summary names the action and the object; the detail gives ThingSpace's code, the requestId
 // and what to do next.
 
 // phase is the resource operation that sent an action; it decides what "next" means.
 type phase struct {
 	action thingspace.ProfileAction
-	// timeoutName is the timeouts attribute that bounds the wait.
+	// timeoutName is the timeouts attribute that bounds the wait: "create" or "delete".
 	timeoutName string
 	// next says what the following Terraform run does with this resource.
 	next string
@@ -30,6 +30,8 @@ type phase struct {
 	// unknown says what to check before sending the action again when ThingSpace may or may
 	// not have acted on it.
 	unknown string
+	// deviceStateHint says what state a device must be in for the action.
+	deviceStateHint string
 }
 
 // findTheRequest says how to learn whether ThingSpace accepted a request whose answer was lost.
@@ -37,31 +39,39 @@ const findTheRequest = "ThingSpace sends the callbacks of an accepted request to
 	"the relay logs the requestId of every callback it stores (\"callback stored\"); the ThingSpace portal also " +
 	"lists the account's recent requests."
 
-var (
-	phaseCreate = phase{
-		action:      thingspace.ActionEnable,
+// createPhase is a resource's Create sending action.
+func createPhase(typeName string, action thingspace.ProfileAction, deviceStateHint string) phase {
+	return phase{
+		action:      action,
 		timeoutName: "create",
-		next: "The resource is saved as tainted with this requestId, so the next `terraform apply` replaces it: " +
-			"it sends a new enable request for all its devices.",
+		next: fmt.Sprintf("The resource is saved as tainted with this requestId, so the next `terraform apply` replaces it: "+
+			"it sends a new %s request for all its devices.", action),
 		late: "If the devices finish later (ThingSpace keeps trying unreachable devices for a while), run " +
-			"`terraform untaint " + resourceTypeName + ".<name>` and then `terraform apply`: the refresh reads the " +
+			"`terraform untaint " + typeName + ".<name>` and then `terraform apply`: the refresh reads the " +
 			"late callbacks from the relay and records the result without sending anything to ThingSpace.",
-		unknown: "No requestId came back, so nothing was saved to state, and the next `terraform apply` sends a new " +
-			"enable request. Before applying again, find out whether ThingSpace accepted this one: " + findTheRequest +
-			" If it did, adopt that request instead of applying again: `terraform import " + resourceTypeName +
-			".<name> <requestId>`.",
+		unknown: fmt.Sprintf("No requestId came back, so nothing was saved to state, and the next `terraform apply` sends a new "+
+			"%s request. Before applying again, find out whether ThingSpace accepted this one: %s If it did, adopt that "+
+			"request instead of applying again: `terraform import %s.<name> <requestId>`.", action, findTheRequest, typeName),
+		deviceStateHint: deviceStateHint,
 	}
-	phaseDelete = phase{
-		action:      thingspace.ActionDisable,
+}
+
+// destroyPhase is a resource's Delete sending action because destroyAttribute is true; gerund
+// and participle say what the action does to the profile ("disabling", "disabled").
+func destroyPhase(typeName string, action thingspace.ProfileAction, destroyAttribute, gerund, participle, deviceStateHint string) phase {
+	return phase{
+		action:      action,
 		timeoutName: "delete",
-		next: "The resource stays in state, so running the destroy again sends a new disable request. To remove " +
-			"it from state without disabling the profile, set `disable_on_destroy = false` and apply first.",
-		unknown: "No requestId came back and the resource stays in state, so running the destroy again sends a new " +
-			"disable request. Before that, find out whether ThingSpace accepted this one: " + findTheRequest +
-			" If it did, the profiles are being disabled: remove the resource with `terraform state rm " +
-			resourceTypeName + ".<name>` instead.",
+		next: fmt.Sprintf("The resource stays in state, so running the destroy again sends a new %s request. To remove "+
+			"it from state without %s the profile, set `%s = false` and apply first.", action, gerund, destroyAttribute),
+		unknown: fmt.Sprintf("No requestId came back and the resource stays in state, so running the destroy again sends a new "+
+			"%s request. Before that, find out whether ThingSpace accepted this one: %s If it did, the profiles are being "+
+			"%s: remove the resource with `terraform state rm %s.<name>` instead.", action, findTheRequest, participle, typeName),
+		deviceStateHint: deviceStateHint,
 	}
-)
+}
+
+func (p phase) creating() bool { return p.timeoutName == "create" }
 
 // actionNotSent: ThingSpace did not answer with a requestId.
 func actionNotSent(p phase, devices []thingspace.RequestedDevice, err error) diag.Diagnostic {
@@ -77,10 +87,10 @@ func actionNotSent(p phase, devices []thingspace.RequestedDevice, err error) dia
 				settingRelayToken.env))
 	}
 	detail := fmt.Sprintf("%s\n\nThingSpace returned no requestId, so there is nothing to follow.", sentence(err))
-	if hint := errorHint(thingspace.ErrorCode(err)); hint != "" {
+	if hint := p.actionHint(thingspace.ErrorCode(err)); hint != "" {
 		detail += " " + hint
 	}
-	if p == phaseCreate {
+	if p.creating() {
 		detail += " Nothing was saved to state; fix the cause and run `terraform apply` again."
 	} else {
 		detail += " The resource stays in state; fix the cause and run the destroy again."
@@ -90,7 +100,7 @@ func actionNotSent(p phase, devices []thingspace.RequestedDevice, err error) dia
 
 // outcomeUnknown: the action failed in a way that leaves open whether ThingSpace acted on it
 // (a 500, 502 or 504, a lost connection, an interruption while it was on its way). Saying
-// "apply again" here could enable or disable the devices twice.
+// "apply again" here could act on the devices twice.
 func outcomeUnknown(p phase, devices []thingspace.RequestedDevice, err error) diag.Diagnostic {
 	lines := make([]string, 0, len(devices))
 	for _, d := range devices {
@@ -109,12 +119,18 @@ func errorHint(code string) string {
 		return "Check account_name (or THINGSPACE_ACCOUNT_NAME): account names keep their leading zeros."
 	case thingspace.CodeIdentifierInvalid, thingspace.CodeDeviceNotFound:
 		return "Check the EID and ICCID of every device: each must belong to the account."
-	case thingspace.CodeDeviceStateInvalid:
-		return "A profile can only be enabled on an active device whose profile is already downloaded."
 	case thingspace.CodeTooManyDevices:
 		return "Split the devices across several resources."
 	}
 	return ""
+}
+
+// actionHint is errorHint for a profile action, which also knows what state its devices must be in.
+func (p phase) actionHint(code string) string {
+	if code == thingspace.CodeDeviceStateInvalid {
+		return p.deviceStateHint
+	}
+	return errorHint(code)
 }
 
 // deviceFailures reports one error per device whose final callback is a failure.
@@ -208,14 +224,15 @@ func refreshFailed(requestID string, err error) diag.Diagnostic {
 			"Nothing was sent to ThingSpace and the state is unchanged.", sentence(err), settingRelayURL.env, settingRelayToken.env))
 }
 
-// importFailed: the relay could not rebuild the request.
-func importFailed(requestID string, err error) diag.Diagnostic {
+// importFailed: the relay could not rebuild the request; request names the request the id
+// answered ("enable").
+func importFailed(request, requestID string, err error) diag.Diagnostic {
 	if errors.Is(err, profileops.ErrNothingStored) {
 		return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot import request %s", requestID),
 			fmt.Sprintf("The relay at relay_url holds no callback for requestId %q. Check the id (it is the requestId "+
-				"ThingSpace answered to the enable request), that relay_url points at the relay registered as the "+
+				"ThingSpace answered to the %s request), that relay_url points at the relay registered as the "+
 				"account's %s listener, and that the callbacks are younger than the relay's --retention.",
-				requestID, thingspace.ServiceDeviceProfile))
+				requestID, request, thingspace.ServiceDeviceProfile))
 	}
 	return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot import request %s", requestID), sentence(err))
 }

@@ -23,6 +23,14 @@ import (
 // go test ./internal/provider/ -run TestDiagnosticWording -update, then review the diff.
 var updateGolden = flag.Bool("update", false, "rewrite the golden files of TestDiagnosticWording")
 
+// The phases whose wording the golden files hold: the enablement's, and the download's.
+var (
+	enablementCreate = enablement.createPhase(thingspace.ActionEnable)
+	enablementDelete = enablement.destroyPhase()
+	downloadCreate   = download.createPhase(thingspace.ActionDownloadEnable)
+	downloadDelete   = download.destroyPhase()
+)
+
 // TestDiagnosticWording holds the full text of every diagnostic the provider builds, one golden
 // file each, so a change of wording is a reviewed diff rather than an accident.
 func TestDiagnosticWording(t *testing.T) {
@@ -38,6 +46,9 @@ func TestDiagnosticWording(t *testing.T) {
 		Message: "Account 0000123456-00001 does not exist.", Operation: "enable profile", Attempts: 1}
 	lostAnswer := &thingspace.Error{HTTPStatus: 502, Operation: "enable profile", Attempts: 1, OutcomeUnknown: true,
 		Hint: "ThingSpace may have acted on the request, so it was not repeated automatically: check the outcome before trying again."}
+	deviceStateInvalid := &thingspace.Error{HTTPStatus: 400, Envelope: thingspace.EnvelopeM2M,
+		Code: "DeviceProfileService." + thingspace.CodeDeviceStateInvalid, ShortCode: thingspace.CodeDeviceStateInvalid,
+		Message: "The device is not active.", Operation: "download_enable profile", Attempts: 1}
 	relayRefused := fmt.Errorf("%w: %w", profileops.ErrRelayUnreadable, &relayclient.StatusError{StatusCode: 401})
 	relayDown := errors.New(`giving up on the relay after 10 consecutive failures: Get "http://127.0.0.1:1/v1/requests/R-1": connection refused`)
 	failures := []thingspace.DeviceResult{
@@ -47,29 +58,36 @@ func TestDiagnosticWording(t *testing.T) {
 	}
 
 	cases := map[string]diag.Diagnostics{
-		"action_not_sent_create_refused":      {actionNotSent(phaseCreate, devices, accountNotFound)},
-		"action_not_sent_delete_refused":      {actionNotSent(phaseDelete, devices, errors.New("disable profile: ThingSpace answered HTTP 400 Bad Request"))},
-		"action_not_sent_relay_unreadable":    {actionNotSent(phaseCreate, devices, relayRefused)},
-		"outcome_unknown_create":              {actionNotSent(phaseCreate, devices, lostAnswer)},
-		"outcome_unknown_delete":              {actionNotSent(phaseDelete, devices, lostAnswer)},
-		"device_failures":                     deviceFailures(phaseCreate, "R-1", failures),
-		"wait_ended_create_timeout":           {waitEnded(phaseCreate, "R-1", 30*time.Minute, report, context.DeadlineExceeded)},
-		"wait_ended_create_interrupted":       {waitEnded(phaseCreate, "R-1", 30*time.Minute, report, context.Canceled)},
-		"wait_ended_create_relay_lost":        {waitEnded(phaseCreate, "R-1", 30*time.Minute, report, relayDown)},
-		"wait_ended_delete_timeout":           {waitEnded(phaseDelete, "R-2", 5*time.Minute, report, context.DeadlineExceeded)},
-		"provider_not_ready":                  {providerNotReady("import")},
-		"refresh_failed":                      {refreshFailed("R-1", relayDown)},
-		"import_failed_nothing_stored":        {importFailed("R-1", profileops.ErrNothingStored)},
-		"import_failed_other":                 {importFailed("R-1", errors.New("the relay holds 2 callback(s) for request R-1 but none names a device by EID"))},
-		"missing_default":                     {missingDefault(settingAccountName)},
-		"missing_setting":                     {missingSetting(settingRelayURL, "the address of the thingspace-relay that receives ThingSpace's callbacks")},
-		"missing_credential_none":             {missingCredential(thingspace.OAuthCredentials, "client_id", false)},
-		"missing_credential_half_with_token":  {missingCredential(thingspace.M2MCredentials, "password", true)},
-		"invalid_setting_url":                 {invalidSetting(settingBaseURL, thingspace.CheckHTTPURL("https://user:pw@thingspace.example.com"))},
-		"setting_in_clear":                    {settingInClear(settingRelayURL)},
-		"invalid_setting_without_environment": {invalidSetting(settingRequestTimeout, errors.New(`"0s" is not a positive duration`))},
-		"unexpected_provider_data":            {unexpectedProviderData()},
-		"client_not_built":                    {clientNotBuilt("relay", errors.New(`relay URL "relay" is not an http:// or https:// URL`))},
+		"action_not_sent_create_refused":        {actionNotSent(enablementCreate, devices, accountNotFound)},
+		"action_not_sent_delete_refused":        {actionNotSent(enablementDelete, devices, errors.New("disable profile: ThingSpace answered HTTP 400 Bad Request"))},
+		"action_not_sent_relay_unreadable":      {actionNotSent(enablementCreate, devices, relayRefused)},
+		"outcome_unknown_create":                {actionNotSent(enablementCreate, devices, lostAnswer)},
+		"outcome_unknown_delete":                {actionNotSent(enablementDelete, devices, lostAnswer)},
+		"device_failures":                       deviceFailures(enablementCreate, "R-1", failures),
+		"wait_ended_create_timeout":             {waitEnded(enablementCreate, "R-1", 30*time.Minute, report, context.DeadlineExceeded)},
+		"wait_ended_create_interrupted":         {waitEnded(enablementCreate, "R-1", 30*time.Minute, report, context.Canceled)},
+		"wait_ended_create_relay_lost":          {waitEnded(enablementCreate, "R-1", 30*time.Minute, report, relayDown)},
+		"wait_ended_delete_timeout":             {waitEnded(enablementDelete, "R-2", 5*time.Minute, report, context.DeadlineExceeded)},
+		"download_action_not_sent_device_state": {actionNotSent(downloadCreate, devices, deviceStateInvalid)},
+		"download_outcome_unknown_create":       {actionNotSent(downloadCreate, devices, lostAnswer)},
+		"download_outcome_unknown_delete":       {actionNotSent(downloadDelete, devices, lostAnswer)},
+		"download_device_failures":              deviceFailures(downloadCreate, "R-1", failures[:1]),
+		"download_wait_ended_create_timeout":    {waitEnded(downloadCreate, "R-1", 30*time.Minute, report, context.DeadlineExceeded)},
+		"download_wait_ended_delete_timeout":    {waitEnded(downloadDelete, "R-2", 5*time.Minute, report, context.DeadlineExceeded)},
+		"download_import_failed_nothing_stored": {importFailed(download.request, "R-1", profileops.ErrNothingStored)},
+		"provider_not_ready":                    {providerNotReady("import")},
+		"refresh_failed":                        {refreshFailed("R-1", relayDown)},
+		"import_failed_nothing_stored":          {importFailed("enable", "R-1", profileops.ErrNothingStored)},
+		"import_failed_other":                   {importFailed("enable", "R-1", errors.New("the relay holds 2 callback(s) for request R-1 but none names a device by EID"))},
+		"missing_default":                       {missingDefault(settingAccountName)},
+		"missing_setting":                       {missingSetting(settingRelayURL, "the address of the thingspace-relay that receives ThingSpace's callbacks")},
+		"missing_credential_none":               {missingCredential(thingspace.OAuthCredentials, "client_id", false)},
+		"missing_credential_half_with_token":    {missingCredential(thingspace.M2MCredentials, "password", true)},
+		"invalid_setting_url":                   {invalidSetting(settingBaseURL, thingspace.CheckHTTPURL("https://user:pw@thingspace.example.com"))},
+		"setting_in_clear":                      {settingInClear(settingRelayURL)},
+		"invalid_setting_without_environment":   {invalidSetting(settingRequestTimeout, errors.New(`"0s" is not a positive duration`))},
+		"unexpected_provider_data":              {unexpectedProviderData()},
+		"client_not_built":                      {clientNotBuilt("relay", errors.New(`relay URL "relay" is not an http:// or https:// URL`))},
 	}
 	for name, diags := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -19,16 +19,16 @@ func TestActionNotSentTellsAnUnknownOutcomeFromNothingDone(t *testing.T) {
 		err       error
 		want, not []string
 	}{
-		"create, outcome unknown": {phaseCreate, unknown,
+		"create, outcome unknown": {enablementCreate, unknown,
 			[]string{"Outcome of the enable request unknown", "EOF", "may or may not have accepted the enable request",
 				"EID 111 (ICCID 222)", "EID 333 (ICCID -)", "nothing was saved to state", "Before applying again",
-				"terraform import " + resourceTypeName},
+				"terraform import " + enablement.typeName()},
 			[]string{"run `terraform apply` again."}},
-		"delete, outcome unknown": {phaseDelete, unknown,
+		"delete, outcome unknown": {enablementDelete, unknown,
 			[]string{"Outcome of the disable request unknown", "may or may not have accepted the disable request",
-				"destroy again sends a new disable request", "terraform state rm " + resourceTypeName},
+				"destroy again sends a new disable request", "terraform state rm " + enablement.typeName()},
 			[]string{"terraform import"}},
-		"create, refused": {phaseCreate, errors.New("enable profile: ThingSpace answered HTTP 400"),
+		"create, refused": {enablementCreate, errors.New("enable profile: ThingSpace answered HTTP 400"),
 			[]string{"Cannot send the enable request to ThingSpace", "Nothing was saved to state", "run `terraform apply` again"},
 			[]string{"may or may not"}},
 	}

@@ -14,7 +14,7 @@ import (
 // the request was sent for, and say which SM-SR only in a success callback. ImportState fills
 // those in from the provider's defaults, a guess. When the configuration then names another
 // value, the configuration is right and the guess was wrong: replacing the resource would send
-// the enable request a second time for nothing. So ImportState records in private state which
+// the profile action a second time for nothing. So ImportState records in private state which
 // values it guessed, the plan accepts the configured value in place for them, and the first
 // update after the import (the one that records the configured value) clears the record, so
 // later changes replace the resource as usual.

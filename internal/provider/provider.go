@@ -62,7 +62,7 @@ func (p *thingspaceProvider) Metadata(_ context.Context, _ provider.MetadataRequ
 }
 
 func (p *thingspaceProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewEuiccProfileEnablementResource, NewCallbackListenerResource}
+	return []func() resource.Resource{NewEuiccProfileEnablementResource, NewCallbackListenerResource, NewEuiccProfileDownloadResource}
 }
 
 func (p *thingspaceProvider) DataSources(context.Context) []func() datasource.DataSource {

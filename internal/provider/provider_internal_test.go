@@ -124,14 +124,14 @@ func TestWaitEndedSaysWhatHappensNext(t *testing.T) {
 		err   error
 		want  []string
 	}{
-		"create timeout": {phaseCreate, fmt.Errorf("waiting: %w", context.DeadlineExceeded),
+		"create timeout": {enablementCreate, fmt.Errorf("waiting: %w", context.DeadlineExceeded),
 			[]string{"Timed out waiting for the enable request R-1", "EID 111 (ICCID 222): last callback status Warning",
 				"EID 333 (ICCID 444): no callback yet", "tainted", "terraform untaint", "timeouts.create"}},
-		"create interrupted": {phaseCreate, fmt.Errorf("waiting: %w", context.Canceled),
+		"create interrupted": {enablementCreate, fmt.Errorf("waiting: %w", context.Canceled),
 			[]string{"Interrupted while waiting for the enable request R-1", "EID 111", "terraform untaint"}},
-		"relay lost": {phaseCreate, errors.New("giving up on the relay after 10 consecutive failures"),
+		"relay lost": {enablementCreate, errors.New("giving up on the relay after 10 consecutive failures"),
 			[]string{"Cannot follow the enable request R-1 on the relay", "10 consecutive failures", "THINGSPACE_RELAY_URL", "tainted"}},
-		"delete timeout": {phaseDelete, context.DeadlineExceeded,
+		"delete timeout": {enablementDelete, context.DeadlineExceeded,
 			[]string{"Timed out waiting for the disable request R-1", "destroy again sends a new disable request", "timeouts.delete"}},
 	}
 	for name, tc := range cases {
@@ -143,7 +143,7 @@ func TestWaitEndedSaysWhatHappensNext(t *testing.T) {
 					t.Errorf("diagnostic does not say %q:\n%s", want, text)
 				}
 			}
-			if tc.phase == phaseDelete && strings.Contains(text, "untaint") {
+			if tc.phase == enablementDelete && strings.Contains(text, "untaint") {
 				t.Errorf("a destroy diagnostic talks about untaint:\n%s", text)
 			}
 		})
@@ -151,7 +151,7 @@ func TestWaitEndedSaysWhatHappensNext(t *testing.T) {
 }
 
 func TestDeviceFailuresOnePerDevice(t *testing.T) {
-	diags := deviceFailures(phaseCreate, "R-1", []thingspace.DeviceResult{
+	diags := deviceFailures(enablementCreate, "R-1", []thingspace.DeviceResult{
 		{EID: "111", ICCID: "222", FaultCode: "DeviceService.REQUEST_FAILED.DeviceNotFound", FaultString: "no such device"},
 		{EID: "333"},
 	})
@@ -174,11 +174,11 @@ func TestWaitOutcomeReportsFailuresAlsoWhenTheWaitEndsEarly(t *testing.T) {
 		Failed:  []thingspace.DeviceResult{{EID: "111", FaultCode: "X"}},
 		Pending: []profileops.PendingDevice{{RequestedDevice: thingspace.RequestedDevice{EID: "333"}}},
 	}
-	got := summaries(waitOutcome(phaseCreate, "R-1", 0, report, context.DeadlineExceeded))
+	got := summaries(waitOutcome(enablementCreate, "R-1", 0, report, context.DeadlineExceeded))
 	if got != "Profile enable failed on device 111; Timed out waiting for the enable request R-1" {
 		t.Fatalf("diagnostics = %q", got)
 	}
-	if got := waitOutcome(phaseCreate, "R-1", 0, &profileops.Report{Status: profileops.StatusSuccess}, nil); got.HasError() {
+	if got := waitOutcome(enablementCreate, "R-1", 0, &profileops.Report{Status: profileops.StatusSuccess}, nil); got.HasError() {
 		t.Fatalf("a successful wait reported %v", got)
 	}
 }

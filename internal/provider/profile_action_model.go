@@ -15,20 +15,35 @@ import (
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
 
-// enablementModel is the thingspace_euicc_profile_enablement resource as Terraform stores it.
-// Devices is a types.List rather than a slice because it may be unknown while planning.
-type enablementModel struct {
-	ID               types.String   `tfsdk:"id"`
-	RequestID        types.String   `tfsdk:"request_id"`
-	Devices          types.List     `tfsdk:"devices"`
-	AccountName      types.String   `tfsdk:"account_name"`
-	SmsrOid          types.String   `tfsdk:"smsr_oid"`
-	DisableOnDestroy types.Bool     `tfsdk:"disable_on_destroy"`
-	Timeouts         timeouts.Value `tfsdk:"timeouts"`
-	Status           types.String   `tfsdk:"status"`
-	CompletedAt      types.String   `tfsdk:"completed_at"`
-	Results          types.Map      `tfsdk:"results"`
+// profileRequestModel holds the attributes every profile-action resource has, embedded by value
+// in each resource's model. Devices is a types.List rather than a slice because it may be
+// unknown while planning.
+type profileRequestModel struct {
+	ID          types.String   `tfsdk:"id"`
+	RequestID   types.String   `tfsdk:"request_id"`
+	Devices     types.List     `tfsdk:"devices"`
+	AccountName types.String   `tfsdk:"account_name"`
+	SmsrOid     types.String   `tfsdk:"smsr_oid"`
+	Timeouts    timeouts.Value `tfsdk:"timeouts"`
+	Status      types.String   `tfsdk:"status"`
+	CompletedAt types.String   `tfsdk:"completed_at"`
+	Results     types.Map      `tfsdk:"results"`
 }
+
+// profileActionModel is a resource's model as the shared core sees it: the common attributes,
+// and the actions its own attributes choose.
+type profileActionModel interface {
+	base() *profileRequestModel
+	// createAction is the action Create sends.
+	createAction() thingspace.ProfileAction
+	// sendsOnDestroy says whether Delete sends the resource's destroy action (its *_on_destroy
+	// attribute) rather than only forgetting the resource.
+	sendsOnDestroy() bool
+	// imported sets the resource's own attributes to what an import can tell from the callbacks.
+	imported(found *profileops.Discovery)
+}
+
+func (m *profileRequestModel) base() *profileRequestModel { return m }
 
 type deviceModel struct {
 	EID   types.String `tfsdk:"eid"`
@@ -36,10 +51,11 @@ type deviceModel struct {
 }
 
 // The object types of the nested attributes, as the schema declares them.
+// Descriptions do not change a type, so the zero wording serves every resource.
 var (
-	deviceObjectType   = objectType(devicesAttribute().NestedObject)
+	deviceObjectType   = objectType(devicesAttribute(profileActionKind{}).NestedObject)
 	resultObjectType   = objectType(resultsAttribute().NestedObject)
-	timeoutsObjectType = attributeTypes(timeoutsAttribute(context.Background()).GetType())
+	timeoutsObjectType = attributeTypes(timeoutsAttribute(context.Background(), profileActionKind{}).GetType())
 )
 
 func objectType(o schema.NestedAttributeObject) types.ObjectType {
@@ -57,7 +73,7 @@ func attributeTypes(t attr.Type) map[string]attr.Type {
 }
 
 // requestedDevices returns the devices to send, in configuration order.
-func (m *enablementModel) requestedDevices(ctx context.Context) ([]thingspace.RequestedDevice, diag.Diagnostics) {
+func (m *profileRequestModel) requestedDevices(ctx context.Context) ([]thingspace.RequestedDevice, diag.Diagnostics) {
 	var devices []deviceModel
 	diags := m.Devices.ElementsAs(ctx, &devices, false)
 	out := make([]thingspace.RequestedDevice, 0, len(devices))
@@ -67,7 +83,7 @@ func (m *enablementModel) requestedDevices(ctx context.Context) ([]thingspace.Re
 	return out, diags
 }
 
-func (m *enablementModel) profileRequest(action thingspace.ProfileAction, devices []thingspace.RequestedDevice) profileops.Request {
+func (m *profileRequestModel) profileRequest(action thingspace.ProfileAction, devices []thingspace.RequestedDevice) profileops.Request {
 	return profileops.Request{
 		Action:      action,
 		Devices:     devices,
@@ -78,7 +94,7 @@ func (m *enablementModel) profileRequest(action thingspace.ProfileAction, device
 
 // started records a request that was accepted but has no answer yet. Written to state before
 // waiting, so a failed or interrupted wait leaves a tainted resource that knows its requestId.
-func (m *enablementModel) started(requestID string) {
+func (m *profileRequestModel) started(requestID string) {
 	m.ID = types.StringValue(requestID)
 	m.RequestID = types.StringValue(requestID)
 	m.Status = types.StringValue(string(profileops.StatusPending))
@@ -87,7 +103,7 @@ func (m *enablementModel) started(requestID string) {
 }
 
 // applyReport records what the callbacks said.
-func (m *enablementModel) applyReport(r *profileops.Report) diag.Diagnostics {
+func (m *profileRequestModel) applyReport(r *profileops.Report) diag.Diagnostics {
 	m.Status = types.StringValue(string(r.Status))
 	m.CompletedAt = types.StringNull()
 	if !r.CompletedAt.IsZero() {
@@ -108,7 +124,7 @@ func (m *enablementModel) applyReport(r *profileops.Report) diag.Diagnostics {
 }
 
 // setDevices replaces the device list (import rebuilds it from the callbacks).
-func (m *enablementModel) setDevices(ctx context.Context, devices []thingspace.RequestedDevice) diag.Diagnostics {
+func (m *profileRequestModel) setDevices(ctx context.Context, devices []thingspace.RequestedDevice) diag.Diagnostics {
 	list := make([]deviceModel, 0, len(devices))
 	for _, d := range devices {
 		list = append(list, deviceModel{EID: types.StringValue(d.EID), ICCID: types.StringValue(d.ICCID)})
