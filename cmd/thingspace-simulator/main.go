@@ -120,7 +120,7 @@ func helpText() string {
 	err := helpTemplate.Execute(&b, map[string]any{
 		"ClientID": simulator.DefaultClientID, "ClientSecret": simulator.DefaultClientSecret,
 		"Username": simulator.DefaultUsername, "Password": simulator.DefaultPassword,
-		"Accounts": strings.Join(simulator.DefaultAccounts(), ", "), "Delay": defaultDelay,
+		"Accounts": strings.Join(simulator.DefaultAccounts(), ", "), "Account": simulator.DefaultAccount, "Delay": defaultDelay,
 		"BearerLifetime": thingspace.BearerLifetime, "SessionIdleTimeout": thingspace.SessionIdleTimeout,
 		"MaxDevices": thingspace.DefaultMaxDevicesPerRequest, "PageSize": thingspace.DeviceListPageSize,
 		"Threshold": thingspace.DefaultMaxCallbackThreshold, "RetryInterval": thingspace.DefaultCallbackRetryInterval,
@@ -168,6 +168,7 @@ Scenario keys (all optional, durations as "2s" or "150ms"; unknown keys are refu
   devices                                       behaviour by EID
   faults                                        faults injected at start
   listeners                                     callback listeners registered at start
+  fleet                                         generated devices for the device list
 
   behaviour: {"outcome": "{{.Outcomes}}",
               "delay": "2s", "warningDelay": "1s", "failureCode": "REQUEST_FAILED.X",
@@ -186,6 +187,10 @@ Scenario keys (all optional, durations as "2s" or "150ms"; unknown keys are refu
               "username": "...", "password": "..."}
     listeners registered here may use any port; a registration through the API is refused,
     as ThingSpace refuses it, unless its port is one of {{.CallbackPorts}}.
+  fleet:     [{"count": 10000, "state": "active|deactive|suspend|pre-active",
+               "account": "..."}]
+    count devices per entry with GSMA-valid EIDs and Luhn-valid ICCIDs, the same in every
+    run; state defaults to active and account to {{.Account}}.
 
 Controls (JSON, under /_simulator/, never part of the real API):
   PUT  /_simulator/devices/{eid}     set a device's behaviour (body: a behaviour)

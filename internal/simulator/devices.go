@@ -25,6 +25,7 @@ type device struct {
 	eid, iccid    string
 	account       string
 	id            identity
+	state         string // service state, one of thingspace.DeviceStates
 	profileStatus string
 	createdAt     time.Time
 	lastRequestID string
@@ -38,6 +39,7 @@ type DeviceState struct {
 	MDN           string `json:"mdn"`
 	IPAddress     string `json:"ipAddress"`
 	ServicePlan   string `json:"servicePlan"`
+	State         string `json:"state"`
 	AccountName   string `json:"accountName,omitempty"`
 	ProfileStatus string `json:"profileStatus"`
 	// LastRequestID is the last accepted action that named the device.
@@ -68,10 +70,10 @@ func (s *Simulator) Device(eid string) DeviceState {
 	if !known {
 		id := deriveIdentity(eid)
 		return DeviceState{EID: eid, ICCID: id.ICCID, IMEI: id.IMEI, MDN: id.MDN, IPAddress: id.IPAddress,
-			ServicePlan: id.ServicePlan, ProfileStatus: profileStatusInitial, Behavior: behavior}
+			ServicePlan: id.ServicePlan, State: thingspace.DeviceStateActive, ProfileStatus: profileStatusInitial, Behavior: behavior}
 	}
 	return DeviceState{EID: eid, ICCID: d.iccid, IMEI: d.id.IMEI, MDN: d.id.MDN, IPAddress: d.id.IPAddress,
-		ServicePlan: d.id.ServicePlan, AccountName: d.account, ProfileStatus: d.profileStatus,
+		ServicePlan: d.id.ServicePlan, State: d.state, AccountName: d.account, ProfileStatus: d.profileStatus,
 		LastRequestID: d.lastRequestID, Known: true, Behavior: behavior}
 }
 
@@ -94,7 +96,7 @@ func (st *state) addDevice(eid, iccid, account string, now time.Time) *device {
 	}
 	st.deviceSeq++
 	d := &device{seq: st.deviceSeq, eid: eid, iccid: iccid, account: account, id: deriveIdentity(eid),
-		profileStatus: profileStatusInitial, createdAt: now}
+		state: thingspace.DeviceStateActive, profileStatus: profileStatusInitial, createdAt: now}
 	if d.iccid == "" {
 		d.iccid = d.id.ICCID
 	}
@@ -118,8 +120,10 @@ func (d *device) ids() thingspace.DeviceIDs {
 	}
 }
 
-// handleDeviceList lists an account's devices (or one device by identifier) by ascending device
-// id, at most DeviceListPageSize at a time, after largestDeviceIdSeen.
+// handleDeviceList lists an account's devices (or the devices with one identifier) by ascending
+// device id, at most DeviceListPageSize at a time, after largestDeviceIdSeen, optionally only
+// those in one service state. As ThingSpace does, it answers 202 with hasMoreData while more
+// pages remain and 200 with the last one.
 func (s *Simulator) handleDeviceList(w http.ResponseWriter, r *http.Request) {
 	if !s.authorize(w, r) {
 		return
@@ -136,6 +140,11 @@ func (s *Simulator) handleDeviceList(w http.ResponseWriter, r *http.Request) {
 	if req.DeviceID != nil && (req.DeviceID.Kind == "" || req.DeviceID.ID == "") {
 		writeM2MError(w, http.StatusBadRequest, serviceDevice, thingspace.CodeIdentifierInvalid,
 			"deviceId needs both its kind and its id.")
+		return
+	}
+	if req.CurrentState != "" && !slices.Contains(thingspace.DeviceStates(), req.CurrentState) {
+		writeM2MError(w, http.StatusBadRequest, serviceDevice, thingspace.CodeDeviceStateInvalid,
+			"currentState must be one of "+strings.Join(thingspace.DeviceStates(), ", ")+".")
 		return
 	}
 	if req.AccountName != "" && !s.accountExists(w, req.AccountName) {
@@ -156,14 +165,19 @@ func (s *Simulator) handleDeviceList(w http.ResponseWriter, r *http.Request) {
 		}
 		page.Devices = append(page.Devices, d.listed())
 	}
-	writeJSON(w, http.StatusOK, page)
+	status := http.StatusOK
+	if page.HasMoreData {
+		status = http.StatusAccepted
+	}
+	writeJSON(w, status, page)
 }
 
 // matchingDevices returns the devices a list request selects, by ascending device id.
 func (st *state) matchingDevices(req thingspace.DeviceListRequest) []*device {
 	var out []*device
 	for _, d := range st.devices {
-		if d.seq <= req.LargestDeviceIDSeen || (req.AccountName != "" && d.account != req.AccountName) {
+		if d.seq <= req.LargestDeviceIDSeen || (req.AccountName != "" && d.account != req.AccountName) ||
+			(req.CurrentState != "" && d.state != req.CurrentState) {
 			continue
 		}
 		if req.DeviceID != nil && !strings.EqualFold(d.ids().Get(req.DeviceID.Kind), req.DeviceID.ID) {
@@ -176,19 +190,24 @@ func (st *state) matchingDevices(req thingspace.DeviceListRequest) []*device {
 }
 
 // listed is the device as the device list shows it; its numeric id, the paging key, is an
-// extended attribute, as in ThingSpace's answers.
+// extended attribute, as in ThingSpace's answers. A device never activated (pre-active) has no
+// activation date, and only an active device is connected.
 func (d *device) listed() thingspace.Device {
 	created := d.createdAt.UTC().Format(time.RFC3339)
+	activated := created
+	if d.state == thingspace.DeviceStatePreActive {
+		activated = ""
+	}
 	return thingspace.Device{
 		AccountName: d.account,
 		DeviceIDs:   d.ids(),
 		CarrierInformations: []thingspace.CarrierInformation{
-			{CarrierName: "Verizon Wireless", ServicePlan: d.id.ServicePlan, State: "active"},
+			{CarrierName: "Verizon Wireless", ServicePlan: d.id.ServicePlan, State: d.state},
 		},
-		Connected:          true,
+		Connected:          d.state == thingspace.DeviceStateActive,
 		IPAddress:          d.id.IPAddress,
 		CreatedAt:          created,
-		LastActivationDate: created,
+		LastActivationDate: activated,
 		ExtendedAttributes: []thingspace.ExtendedAttribute{
 			{Key: thingspace.ExtendedAttributeDeviceID, Value: strconv.FormatInt(d.seq, 10)},
 		},

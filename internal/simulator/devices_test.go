@@ -8,10 +8,16 @@ import (
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
 
+// listDevices asks for one page, which must be answered as ThingSpace documents it: 202 while
+// more pages remain, 200 with the last.
 func (f *fixture) listDevices(h http.Header, req thingspace.DeviceListRequest) thingspace.DeviceListResponse {
 	f.t.Helper()
+	resp := f.do(http.MethodPost, thingspace.PathDeviceList, h, req)
 	var page thingspace.DeviceListResponse
-	f.okJSON(http.MethodPost, thingspace.PathDeviceList, h, req, &page)
+	resp.json(f.t, &page)
+	if want := map[bool]int{true: http.StatusAccepted, false: http.StatusOK}[page.HasMoreData]; resp.status != want {
+		f.t.Fatalf("page with hasMoreData %t answered %d, want %d", page.HasMoreData, resp.status, want)
+	}
 	return page
 }
 
@@ -109,5 +115,69 @@ func TestSetDeviceRefusesNonsense(t *testing.T) {
 			}()
 			sim.SetDevice(eidA, b)
 		}()
+	}
+}
+
+func TestFleetIsListedByStateAndPage(t *testing.T) {
+	f := newFixture(t, Options{DeviceListPageSize: 4, Fleets: []Fleet{
+		{Count: 6},
+		{Count: 3, State: thingspace.DeviceStatePreActive},
+		{Count: 2, State: thingspace.DeviceStateSuspend, Account: TestAccount},
+	}})
+	h := f.auth()
+	list := func(state string) (all []thingspace.Device, pages int) {
+		var largest int64
+		for {
+			page := f.listDevices(h, thingspace.DeviceListRequest{AccountName: DefaultAccount, CurrentState: state, LargestDeviceIDSeen: largest})
+			pages++
+			all = append(all, page.Devices...)
+			if !page.HasMoreData {
+				return all, pages
+			}
+			largest, _ = page.Devices[len(page.Devices)-1].NumericID()
+		}
+	}
+	all, pages := list("")
+	if len(all) != 9 || pages != 3 {
+		t.Fatalf("listed %d devices in %d pages, want 9 in 3", len(all), pages)
+	}
+	seen := map[string]bool{}
+	for i, d := range all {
+		s := d.Summary()
+		if s.EID != FleetEID(i) || !thingspace.EIDChecksumOK(s.EID) || !thingspace.ICCIDLuhnOK(s.ICCID) || !thingspace.ICCIDLuhnOK(s.IMEI) {
+			t.Errorf("device %d = %+v: want EID %s, valid check digits", i, s, FleetEID(i))
+		}
+		for _, id := range []string{s.EID, s.ICCID, s.IMEI, s.MDN} {
+			if seen[id] {
+				t.Errorf("identifier %s listed twice", id)
+			}
+			seen[id] = true
+		}
+	}
+	active, _ := list(thingspace.DeviceStateActive)
+	preActive, _ := list(thingspace.DeviceStatePreActive)
+	if len(active) != 6 || len(preActive) != 3 {
+		t.Fatalf("listed %d active and %d pre-active devices, want 6 and 3", len(active), len(preActive))
+	}
+	if s := preActive[0].Summary(); s.State != thingspace.DeviceStatePreActive || s.Connected || s.LastActivationDate != "" {
+		t.Errorf("pre-active device = %+v: want not connected, never activated", s)
+	}
+	if s := active[0].Summary(); s.State != thingspace.DeviceStateActive || !s.Connected || s.LastActivationDate == "" {
+		t.Errorf("active device = %+v: want connected, activated", s)
+	}
+	if suspended := f.listDevices(h, thingspace.DeviceListRequest{AccountName: TestAccount}); len(suspended.Devices) != 2 {
+		t.Errorf("listed %d devices in %s, want the 2 suspended ones", len(suspended.Devices), TestAccount)
+	}
+	if e := f.do(http.MethodPost, thingspace.PathDeviceList, h, thingspace.DeviceListRequest{AccountName: DefaultAccount, CurrentState: "asleep"}).
+		m2mError(t, http.StatusBadRequest); e.ErrorCode != "DeviceService."+thingspace.CodeDeviceStateInvalid {
+		t.Errorf("unknown state answered %+v", e)
+	}
+}
+
+func TestFleetEIDsPassTheGSMACheck(t *testing.T) {
+	for _, i := range []int{0, 1, 96, 97, 9999, maxFleetDevices - 1} {
+		if eid := FleetEID(i); len(eid) != 32 || !thingspace.EIDChecksumOK(eid) {
+			t.Errorf("FleetEID(%d) = %s fails the GSMA check", i, eid)
+		}
 	}
 }

@@ -34,6 +34,7 @@ type Scenario struct {
 	Devices         map[string]DeviceBehavior `json:"devices,omitempty"`
 	Faults          []Fault                   `json:"faults,omitempty"`
 	Listeners       []Listener                `json:"listeners,omitempty"`
+	Fleets          []Fleet                   `json:"fleet,omitempty"`
 }
 
 // LoadScenario reads a scenario file and returns the Options it describes.
@@ -96,6 +97,13 @@ func (sc Scenario) Validate() error {
 			errs = append(errs, fmt.Errorf("listeners[%d]: %s", i, msg))
 		}
 	}
+	accounts := sc.Accounts
+	if len(accounts) == 0 {
+		accounts = DefaultAccounts()
+	}
+	for i, f := range sc.Fleets {
+		errs = append(errs, prefixed(fmt.Sprintf("fleet[%d]", i), f.Validate(accounts)))
+	}
 	return errors.Join(errs...)
 }
 
@@ -122,6 +130,7 @@ func (sc Scenario) Options() Options {
 		Devices:                 sc.Devices,
 		Faults:                  sc.Faults,
 		Listeners:               sc.Listeners,
+		Fleets:                  sc.Fleets,
 	}
 	if sc.DefaultBehavior != nil {
 		o.DefaultBehavior = *sc.DefaultBehavior

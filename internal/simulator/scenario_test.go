@@ -25,7 +25,8 @@ func TestLoadScenario(t *testing.T) {
 			"failureCode": "REQUEST_FAILED.DeviceNotReachable", "failureMessage": "unreachable", "duplicates": 1, "beforeResponse": true}},
 		"faults": [{"endpoint": "profile_action", "action": "enable", "status": 429, "retryAfter": "1", "times": 2},
 			{"endpoint": "login", "mode": "drop_before_handling"}],
-		"listeners": [{"account": "A-1", "name": "DeviceProfileService", "url": "http://127.0.0.1:9/cb", "username": "cu", "password": "cp"}]
+		"listeners": [{"account": "A-1", "name": "DeviceProfileService", "url": "http://127.0.0.1:9/cb", "username": "cu", "password": "cp"}],
+		"fleet": [{"count": 10000, "state": "active", "account": "A-1"}, {"count": 5, "state": "suspend", "account": "A-2"}]
 	}`
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
@@ -45,6 +46,7 @@ func TestLoadScenario(t *testing.T) {
 			{Endpoint: EndpointLogin, Mode: FaultDropBeforeHandling}},
 		Listeners: []Listener{{Account: "A-1", CallbackListener: thingspace.CallbackListener{Name: thingspace.ServiceDeviceProfile,
 			URL: "http://127.0.0.1:9/cb", Username: "cu", Password: "cp"}}},
+		Fleets: []Fleet{{Count: 10000, State: thingspace.DeviceStateActive, Account: "A-1"}, {Count: 5, State: thingspace.DeviceStateSuspend, Account: "A-2"}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("options =\n%+v\nwant\n%+v", got, want)
@@ -76,6 +78,9 @@ func TestBadScenarios(t *testing.T) {
 		"empty account":        {`{"accounts":[""]}`, `account name must not be empty`},
 		"listener without URL": {`{"listeners":[{"account":"A","name":"DeviceProfileService"}]}`, `listeners[0]: url must be an absolute`},
 		"trailing data":        {`{} {}`, `unexpected data after the JSON value`},
+		"empty fleet":          {`{"fleet":[{"count":0}]}`, `fleet[0]: count 0`},
+		"fleet state":          {`{"fleet":[{"count":1,"state":"asleep"}]}`, `fleet[0]: unknown state "asleep"`},
+		"fleet account":        {`{"fleet":[{"count":1,"account":"nope"}]}`, `fleet[0]: account "nope" is not one of`},
 		"not JSON":             {`outcome: success`, `not a valid scenario`},
 	}
 	for name, c := range cases {

@@ -89,6 +89,9 @@ type Options struct {
 	Faults []Fault
 	// Listeners are registered from the start (and again after Reset).
 	Listeners []Listener
+	// Fleets are generated devices that exist from the start (and again after Reset), listed
+	// after the source document's device, in order.
+	Fleets []Fleet
 
 	// Logger receives structured logs, never secrets; nil discards them.
 	Logger *slog.Logger
@@ -114,7 +117,7 @@ func (o Options) withDefaults() Options {
 	}
 	// Reset applies these again: copies keep the caller's later changes out.
 	o.Accounts, o.Devices = slices.Clone(o.Accounts), maps.Clone(o.Devices)
-	o.Faults, o.Listeners = slices.Clone(o.Faults), slices.Clone(o.Listeners)
+	o.Faults, o.Listeners, o.Fleets = slices.Clone(o.Faults), slices.Clone(o.Listeners), slices.Clone(o.Fleets)
 	orDefault(&o.BearerLifetime, thingspace.BearerLifetime)
 	orDefault(&o.SessionIdleTimeout, thingspace.SessionIdleTimeout)
 	orDefault(&o.MaxDevicesPerRequest, thingspace.DefaultMaxDevicesPerRequest)

@@ -62,6 +62,7 @@ func newState(opts Options) *state {
 	// The source document's device exists from the start, in the source document's account, so
 	// its example works against the simulator exactly as written.
 	st.addDevice(sourceDocumentEID, sourceDocumentICCID, SourceDocumentAccount, opts.Now())
+	st.addFleets(opts.Fleets, opts.Now())
 	return st
 }
 

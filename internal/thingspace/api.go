@@ -156,6 +156,19 @@ const (
 	KindMDN   = "mdn"
 )
 
+// Device service states, as the device list reports them and its currentState filter takes them.
+const (
+	DeviceStateActive    = "active"
+	DeviceStateDeactive  = "deactive"
+	DeviceStateSuspend   = "suspend"
+	DeviceStatePreActive = "pre-active"
+)
+
+// DeviceStates lists every device service state, in the order the documentation gives them.
+func DeviceStates() []string {
+	return []string{DeviceStateActive, DeviceStateDeactive, DeviceStateSuspend, DeviceStatePreActive}
+}
+
 // Callback status values. Only CallbackStatusSuccess and CallbackStatusFailed are final; the
 // exact spelling of the warning status is not published, so anything else is progress.
 const (

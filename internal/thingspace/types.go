@@ -115,9 +115,11 @@ type RegisteredListener struct {
 
 // DeviceListRequest asks for an account's devices, or for one device by identifier.
 type DeviceListRequest struct {
-	AccountName         string    `json:"accountName,omitempty"`
-	DeviceID            *DeviceID `json:"deviceId,omitempty"`
-	LargestDeviceIDSeen int64     `json:"largestDeviceIdSeen,omitempty"`
+	AccountName string    `json:"accountName,omitempty"`
+	DeviceID    *DeviceID `json:"deviceId,omitempty"`
+	// CurrentState keeps only the devices in one service state (one of DeviceStates).
+	CurrentState        string `json:"currentState,omitempty"`
+	LargestDeviceIDSeen int64  `json:"largestDeviceIdSeen,omitempty"`
 }
 
 // DeviceListResponse is one page of devices.
