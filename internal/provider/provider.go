@@ -66,7 +66,7 @@ func (p *thingspaceProvider) Resources(context.Context) []func() resource.Resour
 }
 
 func (p *thingspaceProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{NewDevicesDataSource, NewDeviceDataSource}
 }
 
 func (p *thingspaceProvider) Functions(context.Context) []func() function.Function {

@@ -163,6 +163,7 @@ func (p *thingspaceProvider) Configure(ctx context.Context, req provider.Configu
 		tflog.Info(ctx, "Provider configuration depends on values not known yet; resources can plan but not apply until they are known")
 	}
 	resp.ResourceData = data
+	resp.DataSourceData = data
 }
 
 // connect builds the one ThingSpace client and the one relay client this provider instance
