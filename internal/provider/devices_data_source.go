@@ -61,8 +61,9 @@ func (d *devicesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			},
 			"devices": schema.ListNestedAttribute{
 				Computed: true,
-				MarkdownDescription: "The devices, in the order ThingSpace lists them: ascending ThingSpace device id, " +
-					"which is the order devices joined the account, so the order is stable between reads.",
+				MarkdownDescription: "The devices, in the order ThingSpace lists them: by ascending ThingSpace device " +
+					"id, the key its device list pages by. A device keeps its id, so the order is stable between reads " +
+					"and new devices come last; use a `for` expression keyed by `eid` where the position must not matter.",
 				NestedObject: listedDeviceObject(),
 			},
 		},
