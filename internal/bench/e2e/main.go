@@ -13,6 +13,12 @@
 // It writes its section of BENCHMARKS.md (between the e2e markers) and leaves the rest alone.
 //
 //	go run ./internal/bench/e2e -terraform "$(command -v terraform)" -out BENCHMARKS.md
+//
+// With -device-list, it measures instead a plan that reads every device of an account holding
+// N generated devices with the thingspace_devices data source (make bench-devices), and writes
+// the device-list section:
+//
+//	go run ./internal/bench/e2e -terraform "$(command -v terraform)" -device-list 1,10000 -out BENCHMARKS.md
 package main
 
 import (
@@ -38,6 +44,8 @@ type options struct {
 	sizes     []int
 	keep      bool
 	profile   string
+	// deviceList, when set, selects the device-list measurement, for these fleet sizes.
+	deviceList []int
 }
 
 func main() {
@@ -46,30 +54,44 @@ func main() {
 
 func parseFlags() (options, error) {
 	var o options
-	var sizes string
+	var sizes, deviceList string
 	flag.StringVar(&o.terraform, "terraform", "", "absolute path of the Terraform CLI (required; `make bench` passes it)")
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "markdown file whose e2e section is rewritten; \"-\" prints it instead")
 	flag.StringVar(&sizes, "sizes", "1,100,500", "numbers of devices (resources) to measure, comma-separated")
 	flag.BoolVar(&o.keep, "keep", false, "keep the working directories (configurations, state, logs) and print where")
 	flag.StringVar(&o.profile, "cpuprofile", "", "directory to write, per N, the CPU profile of one more plan (plan-N.pprof) "+
 		"against the provider served in the benchmark process; its figures are printed, not written to -out")
+	flag.StringVar(&deviceList, "device-list", "", "instead of the enablements, measure a plan listing every device of an "+
+		"account with thingspace_devices, for these numbers of devices (comma-separated), and write the device-list section")
 	flag.Parse()
 	if o.terraform == "" || !filepath.IsAbs(o.terraform) {
 		return o, errors.New("-terraform must be the absolute path of a Terraform CLI (make bench finds one with scripts/terraform.sh)")
 	}
-	for _, s := range strings.Split(sizes, ",") {
+	var err error
+	if o.sizes, err = parseSizes("-sizes", sizes); err != nil {
+		return o, err
+	}
+	if deviceList != "" {
+		o.deviceList, err = parseSizes("-device-list", deviceList)
+	}
+	return o, err
+}
+
+func parseSizes(flagName, list string) ([]int, error) {
+	var out []int
+	for _, s := range strings.Split(list, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 1 {
-			return o, fmt.Errorf("-sizes: %q is not a positive number", s)
+			return nil, fmt.Errorf("%s: %q is not a positive number", flagName, s)
 		}
-		o.sizes = append(o.sizes, n)
+		out = append(out, n)
 	}
-	return o, nil
+	return out, nil
 }
 
 func runBench(ctx context.Context, o options) error {
 	curl, err := exec.LookPath("curl")
-	if err != nil {
+	if err != nil && o.deviceList == nil {
 		return errors.New("curl is missing: the shell-script comparison needs it (on Debian/Ubuntu: apt-get install -y curl)")
 	}
 	dir, err := os.MkdirTemp("", "thingspace-bench-")
@@ -91,6 +113,9 @@ func runBench(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	if o.deviceList != nil {
+		return b.runDeviceList(ctx, o, m)
+	}
 	start := time.Now()
 	var results []*sizeResult
 	for _, n := range o.sizes {
@@ -101,16 +126,37 @@ func runBench(ctx context.Context, o options) error {
 		results = append(results, r)
 	}
 	m.duration, m.loadAfter = time.Since(start), loadAverage()
-	section := renderSection(m, results)
+	return output(o.out, "e2e", renderSection(m, results))
+}
+
+// runDeviceList measures the device-list plans and writes their section.
+func (b *bench) runDeviceList(ctx context.Context, o options, m *machine) error {
+	start := time.Now()
+	var results []*deviceListResult
+	for _, n := range o.deviceList {
+		progress("N=%d: a plan listing %d devices with thingspace_devices", n, n)
+		r, err := b.measureDeviceList(ctx, n)
+		if err != nil {
+			return fmt.Errorf("listing %d devices: %w", n, err)
+		}
+		progress("N=%d: plan %s, %d pages", n, wallCPU(r.plan()), r.pages)
+		results = append(results, r)
+	}
+	m.duration, m.loadAfter = time.Since(start), loadAverage()
+	return output(o.out, sectionDeviceList, renderDeviceListSection(m, results))
+}
+
+// output prints section and, unless out is "-", writes it as the named section of out.
+func output(out, name, section string) error {
 	fmt.Println()
 	fmt.Print(section)
-	if o.out == "-" {
+	if out == "-" {
 		return nil
 	}
-	if err := benchmd.WriteSection(o.out, "e2e", section); err != nil {
-		return fmt.Errorf("writing %s: %w", o.out, err)
+	if err := benchmd.WriteSection(out, name, section); err != nil {
+		return fmt.Errorf("writing %s: %w", out, err)
 	}
-	fmt.Printf("\nWrote the e2e section of %s\n", o.out)
+	fmt.Printf("\nWrote the %s section of %s\n", name, out)
 	return nil
 }
 

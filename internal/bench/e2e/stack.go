@@ -41,8 +41,9 @@ type stack struct {
 }
 
 // startStack starts a relay on a SQLite file in dir and a simulator that sends every device's
-// success callback callbackDelay after the enable request, to that relay.
-func startStack(ctx context.Context, dir string) (*stack, error) {
+// success callback callbackDelay after the enable request, to that relay. The simulator's
+// accounts hold fleets from the start.
+func startStack(ctx context.Context, dir string, fleets []simulator.Fleet) (*stack, error) {
 	callbackUser, callbackPassword := "bench-callbacks", benchstack.RandomSecret()
 	s := &stack{readToken: benchstack.RandomSecret(), http: &http.Client{Timeout: 10 * time.Second}}
 	if err := s.startRelay(ctx, relay.Config{
@@ -56,6 +57,7 @@ func startStack(ctx context.Context, dir string) (*stack, error) {
 	var err error
 	s.sim, err = simulator.Start(simulator.Options{
 		MaxConcurrentDeliveries: maxDeliveries,
+		Fleets:                  fleets,
 		DefaultBehavior:         simulator.DeviceBehavior{Outcome: simulator.OutcomeSuccess, Delay: simulator.Duration(callbackDelay)},
 		Listeners:               benchstack.RelayListener(s.relayURL, callbackUser, callbackPassword),
 	})
