@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -116,17 +117,28 @@ func (d *devicesDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		return
 	}
 	tflog.Debug(ctx, "Listed the account's devices", map[string]any{"devices": len(devices)})
-	listed := make([]listedDeviceModel, len(devices))
+	listedType := listedDeviceType()
+	listed := make([]attr.Value, len(devices))
 	for i, device := range devices {
-		listed[i] = newListedDeviceModel(device)
+		object, diags := newListedDeviceModel(device).object(listedType)
+		resp.Diagnostics.Append(diags...)
+		listed[i] = object
 	}
-	list, diags := types.ListValueFrom(ctx, listedDeviceObject().Type(), listed)
+	list, diags := types.ListValue(listedType, listed)
 	resp.Diagnostics.Append(diags...)
 	model.Devices = list
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+}
+
+// listedDeviceType is the type of the elements of devices, derived from the schema. A
+// NestedAttributeObject without a CustomType always has an ObjectType; were it ever not, the
+// zero ObjectType would make types.ObjectValue report the mismatch as an error diagnostic.
+func listedDeviceType() types.ObjectType {
+	t, _ := listedDeviceObject().Type().(types.ObjectType)
+	return t
 }
 
 // markdownList writes values as inline code, comma-separated: `a`, `b`.

@@ -2,7 +2,9 @@ package provider
 
 import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -40,6 +42,16 @@ func newListedDeviceModel(d thingspace.Device) listedDeviceModel {
 		Connected:          types.BoolValue(s.Connected),
 		LastActivationDate: types.StringValue(s.LastActivationDate),
 	}
+}
+
+// object is m as an element of listedType. It is built without the framework's reflection
+// (types.ListValueFrom), which costs about ten times as much per device: for a fleet of 10,000 it
+// decided most of a plan's time and memory.
+func (m listedDeviceModel) object(listedType types.ObjectType) (types.Object, diag.Diagnostics) {
+	return types.ObjectValue(listedType.AttrTypes, map[string]attr.Value{
+		"eid": m.EID, "iccid": m.ICCID, "imei": m.IMEI, "mdn": m.MDN, "state": m.State, "service_plan": m.ServicePlan,
+		"ip_address": m.IPAddress, "connected": m.Connected, "last_activation_date": m.LastActivationDate,
+	})
 }
 
 // deviceIdentifierKinds are the identifiers a device can be looked up by, as attribute names
