@@ -3,6 +3,7 @@ package thingspace_test
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -55,8 +56,20 @@ func TestListDevicesFollowsPages(t *testing.T) {
 	if !slices.Equal(eids, want) {
 		t.Errorf("listed EIDs = %v, want %v", eids, want)
 	}
-	if got := sim.Count(simulator.EndpointDeviceList); got != 3 {
-		t.Errorf("device-list requests = %d, want 3 pages of at most 2", got)
+	// ThingSpace answers 202 to every page but the last: a success, not a reason to stop.
+	var statuses []int
+	for _, r := range sim.Requests() {
+		if r.Endpoint == simulator.EndpointDeviceList {
+			statuses = append(statuses, r.Status)
+		}
+	}
+	if want := []int{http.StatusAccepted, http.StatusAccepted, http.StatusOK}; !slices.Equal(statuses, want) {
+		t.Errorf("device-list pages answered %v, want %v", statuses, want)
+	}
+	suspended, err := c.ListDevices(ctx, thingspace.DeviceListRequest{AccountName: simulator.DefaultAccount,
+		CurrentState: thingspace.DeviceStateSuspend})
+	if err != nil || len(suspended) != 0 {
+		t.Errorf("suspended devices = %v, %v; want none", suspended, err)
 	}
 }
 
