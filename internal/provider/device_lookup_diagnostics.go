@@ -21,14 +21,20 @@ func devicesNotListed(account string, err error) diag.Diagnostic {
 	}
 	if hint := errorHint(thingspace.ErrorCode(err)); hint != "" {
 		detail += " " + hint
+	} else {
+		detail += " " + readAgain
 	}
 	return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot list the devices of account %s", account), detail)
 }
 
+// readAgain is what to do after a read that failed for a reason the user cannot fix in the
+// configuration (throttling that outlasted the retries, an outage).
+const readAgain = "Reading devices changes nothing in ThingSpace, so running Terraform again is safe once it answers."
+
 // deviceNotListed: looking a device up by an identifier failed for another reason than no match.
 func deviceNotListed(kind, value string, err error) diag.Diagnostic {
 	return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot look up the device with %s %s", identifierName(kind), value),
-		sentence(err))
+		sentence(err)+" "+readAgain)
 }
 
 // deviceNotFound: no device has the identifier.

@@ -88,6 +88,12 @@ func TestDiagnosticWording(t *testing.T) {
 		"invalid_setting_without_environment":   {invalidSetting(settingRequestTimeout, errors.New(`"0s" is not a positive duration`))},
 		"unexpected_provider_data":              {unexpectedProviderData()},
 		"client_not_built":                      {clientNotBuilt("relay", errors.New(`relay URL "relay" is not an http:// or https:// URL`))},
+		"devices_not_listed_unknown_account":    {devicesNotListed("0000123456-00001", accountNotFound)},
+		"devices_not_listed_other":              {devicesNotListed("0000123456-00001", errors.New("list devices: ThingSpace answered HTTP 503 Service Unavailable (gave up after 6 attempts)"))},
+		"device_not_listed":                     {deviceNotListed("imei", "353456789012345", errors.New("list devices: ThingSpace answered HTTP 500 Internal Server Error"))},
+		"device_not_found":                      {deviceNotFound("iccid", devices[0].ICCID)},
+		"device_ambiguous":                      {deviceAmbiguous("mdn", "2025550123", listedWithMDN(devices, "2025550123"))},
+		"missing_account_name":                  {missingAccountName()},
 	}
 	for name, diags := range cases {
 		t.Run(name, func(t *testing.T) {
