@@ -9,12 +9,13 @@ import (
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
 
-// providerData is what Configure hands to every resource of one provider instance.
+// providerData is what Configure hands to every resource and data source of one provider
+// instance.
 type providerData struct {
 	// operator is nil while the provider configuration has unknown values (plan only).
 	operator *profileops.Operator
-	// client makes the ThingSpace calls that need no relay (callback listeners); nil when
-	// operator is.
+	// client makes the ThingSpace calls that need no relay (callback listeners, the device
+	// list); nil when operator is.
 	client *thingspace.Client
 	// accountName and smsrOid are the resource defaults, possibly unknown at plan time.
 	accountName, smsrOid resolved
