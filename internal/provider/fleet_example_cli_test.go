@@ -1,0 +1,74 @@
+package provider_test
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/acctest"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/simulator"
+	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
+)
+
+// TestAccFleetExample applies and destroys examples/fleet with the real CLI against a simulated
+// fleet of three active devices and one suspended one: the listener is registered once, the
+// device list is read (one page), each active device gets one download and one enable, its IP
+// address is an output, and the destroy deletes every downloaded profile and deregisters.
+func TestAccFleetExample(t *testing.T) {
+	skipUnlessAcceptance(t)
+	t.Parallel()
+	env := acctest.NewEnv(t, simulator.Options{Fleets: []simulator.Fleet{
+		{Count: 3}, {Count: 1, State: thingspace.DeviceStateSuspend},
+	}})
+	env.Sim.RemoveListener(env.AccountName, thingspace.ServiceDeviceProfile)
+	callbacksURL := env.Relay.CallbacksOnAllowedPort(t)
+	cli := acctest.NewCLI(t)
+	copyConfiguration(t, filepath.Join("..", "..", "examples", "fleet"), cli.Dir)
+	run := append(acctest.Environment(env.Settings()),
+		"TF_VAR_relay_callback_url="+callbacksURL,
+		"TF_VAR_relay_callback_username="+env.Relay.CallbackUsername,
+		"TF_VAR_relay_callback_password="+env.Relay.CallbackPassword)
+	ctx := context.Background()
+
+	if out, err := cli.Run(ctx, run, "apply", "-auto-approve", "-no-color"); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	for action, want := range map[thingspace.ProfileAction]int{
+		thingspace.ActionDownloadDisable: 3, thingspace.ActionEnable: 3, thingspace.ActionDelete: 0,
+	} {
+		if got := env.Sim.AcceptedActions(action); got != want {
+			t.Errorf("after the apply the simulator accepted %d %s request(s), want %d", got, action, want)
+		}
+	}
+	if got := env.Sim.Count(simulator.EndpointDeviceList); got != 1 {
+		t.Errorf("the device list was read %d time(s), want 1 (one page)", got)
+	}
+	out, err := cli.Run(ctx, run, "output", "-json", "ip_addresses")
+	if err != nil {
+		t.Fatalf("output: %v\n%s", err, out)
+	}
+	var addresses map[string]string
+	if err := json.Unmarshal([]byte(out), &addresses); err != nil {
+		t.Fatalf("output ip_addresses is not a map: %v\n%s", err, out)
+	}
+	for i := range 3 {
+		d := env.Sim.Device(simulator.FleetEID(i))
+		if addresses[d.EID] != d.IPAddress {
+			t.Errorf("ip_addresses[%s] = %q, want %q", d.EID, addresses[d.EID], d.IPAddress)
+		}
+	}
+	if len(addresses) != 3 {
+		t.Errorf("ip_addresses has %d entries, want the 3 active devices: %v", len(addresses), addresses)
+	}
+
+	if out, err := cli.Run(ctx, run, "destroy", "-auto-approve", "-no-color"); err != nil {
+		t.Fatalf("destroy: %v\n%s", err, out)
+	}
+	if got := env.Sim.AcceptedActions(thingspace.ActionDelete); got != 3 {
+		t.Errorf("the destroy sent %d delete request(s), want 3", got)
+	}
+	if err := checkRegistered(env, env.AccountName, thingspace.ServiceDeviceProfile, nil)(nil); err != nil {
+		t.Error(err)
+	}
+}
