@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -42,9 +43,12 @@ type Env struct {
 }
 
 // NewEnv starts a simulator with opts and a relay, and stops both when the test ends. Each test
-// gets its own pair, so request logs are per test and tests can run in parallel.
+// gets its own pair, so request logs are per test and tests can run in parallel. Without TF_ACC
+// the test is skipped here, before it arranges faults whose checks would then fail for want of
+// the Terraform run that the acceptance framework skips.
 func NewEnv(t testing.TB, opts simulator.Options) *Env {
 	t.Helper()
+	SkipUnlessAcceptance(t)
 	sim, err := simulator.Start(opts)
 	if err != nil {
 		t.Fatalf("starting the simulator: %v", err)
@@ -219,3 +223,12 @@ func awaitCondition(ctx context.Context, cond func() bool) error {
 }
 
 const awaitLimit = testsupport.Patience
+
+// SkipUnlessAcceptance skips a test that needs a Terraform CLI unless TF_ACC is set, as the
+// acceptance framework does (make test sets it).
+func SkipUnlessAcceptance(t testing.TB) {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("Acceptance tests skipped unless env 'TF_ACC' set")
+	}
+}

@@ -18,7 +18,7 @@ import (
 // with the real CLI. The relay is not registered beforehand, so the enable can only succeed if
 // the configuration's listener carries the callbacks to it.
 func TestAccDemo_exampleRegistersTheRelayThenEnables(t *testing.T) {
-	skipUnlessAcceptance(t)
+	acctest.SkipUnlessAcceptance(t)
 	t.Parallel()
 	env := acctest.NewEnv(t, simulator.Options{})
 	env.Sim.RemoveListener(env.AccountName, thingspace.ServiceDeviceProfile)
@@ -59,7 +59,7 @@ func TestAccDemo_exampleRegistersTheRelayThenEnables(t *testing.T) {
 // The write-only password reaches ThingSpace and never the state file, whatever Terraform
 // does with the state it is shown.
 func TestAccCallbackListener_writeOnlyPasswordNeverInTheStateFile(t *testing.T) {
-	skipUnlessAcceptance(t)
+	acctest.SkipUnlessAcceptance(t)
 	t.Parallel()
 	env := acctest.NewEnv(t, simulator.Options{})
 	cli := acctest.NewCLI(t)

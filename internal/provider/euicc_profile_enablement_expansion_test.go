@@ -15,7 +15,7 @@ import (
 // each.value is one unknown object, which must not be taken for a device without an EID.
 // terraform-plugin-testing cannot shim for_each instances, so this drives the CLI directly.
 func TestAccEnablement_devicesFromForEachValue(t *testing.T) {
-	skipUnlessAcceptance(t)
+	acctest.SkipUnlessAcceptance(t)
 	t.Parallel()
 	env := acctest.NewEnv(t, simulator.Options{})
 	devices := eids(2)

@@ -213,7 +213,7 @@ func TestAccFaults_bearerRevokedMidApplyCostsOneNewToken(t *testing.T) {
 }
 
 func TestAccFaults_sessionExpiredWithTwentyResourcesInFlightCostsOneLogin(t *testing.T) {
-	skipUnlessAcceptance(t)
+	acctest.SkipUnlessAcceptance(t)
 	t.Parallel()
 	// The session expires while the first resource waits for its device. The twenty resources
 	// that depend on it then send their enables at once, all with the expired session: one new

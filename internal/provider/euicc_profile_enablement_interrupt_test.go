@@ -17,7 +17,7 @@ import (
 const waitingLine = "Enable request accepted; waiting for the devices' callbacks"
 
 func TestAccFaults_sigintWhileWaitingExitsPromptlyAndKeepsTheRequestID(t *testing.T) {
-	skipUnlessAcceptance(t)
+	acctest.SkipUnlessAcceptance(t)
 	t.Parallel()
 	env := acctest.NewEnv(t, simulator.Options{})
 	d := eids(1)[0]

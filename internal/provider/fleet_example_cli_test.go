@@ -16,7 +16,7 @@ import (
 // device list is read (one page), each active device gets one download and one enable, its IP
 // address is an output, and the destroy deletes every downloaded profile and deregisters.
 func TestAccFleetExample(t *testing.T) {
-	skipUnlessAcceptance(t)
+	acctest.SkipUnlessAcceptance(t)
 	t.Parallel()
 	env := acctest.NewEnv(t, simulator.Options{Fleets: []simulator.Fleet{
 		{Count: 3}, {Count: 1, State: thingspace.DeviceStateSuspend},

@@ -107,7 +107,7 @@ func (r *secretsRun) leaks(text string) []string {
 }
 
 func TestAccSecurity_traceLogHoldsNoSecret(t *testing.T) {
-	skipUnlessAcceptance(t)
+	acctest.SkipUnlessAcceptance(t)
 	t.Parallel()
 	logPath := filepath.Join(t.TempDir(), "terraform.log")
 	run := runWithSecrets(t, "TF_LOG=TRACE", "TF_LOG_PATH="+logPath)
@@ -135,7 +135,7 @@ func TestAccSecurity_traceLogHoldsNoSecret(t *testing.T) {
 var credentialPasswordPath = regexp.MustCompile(`^resources\[\d+\]\.instances\[\d+\]\.attributes\.results\.\d+\.credential_password$`)
 
 func TestAccSecurity_stateHoldsSecretsOnlyInSensitiveAttributes(t *testing.T) {
-	skipUnlessAcceptance(t)
+	acctest.SkipUnlessAcceptance(t)
 	t.Parallel()
 	run := runWithSecrets(t)
 	var state any
@@ -190,13 +190,4 @@ func markedSensitive(t *testing.T, state acctest.StateFile, eid string) bool {
 		}
 	}
 	return false
-}
-
-// skipUnlessAcceptance skips, as resource.Test does, tests that drive a real Terraform CLI
-// unless TF_ACC is set (make test sets it).
-func skipUnlessAcceptance(t *testing.T) {
-	t.Helper()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("Acceptance tests skipped unless env 'TF_ACC' set")
-	}
 }
