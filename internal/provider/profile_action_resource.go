@@ -220,15 +220,7 @@ func resultsAttribute() schema.MapNestedAttribute {
 }
 
 func (r *profileActionResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return // the provider is not configured yet (validation); plan and apply configure it again
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.Append(unexpectedProviderData())
-		return
-	}
-	r.data = data
+	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *profileActionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

@@ -50,3 +50,17 @@ func (d *providerData) requireClient(diags *diag.Diagnostics, action string) (*t
 	}
 	return d.client, true
 }
+
+// configuredData is what every resource's and data source's Configure does with the provider's
+// data: nil while the provider is not configured yet (validation; plan and apply configure it
+// again), an error for anything but *providerData (a bug).
+func configuredData(given any, diags *diag.Diagnostics) *providerData {
+	if given == nil {
+		return nil
+	}
+	data, ok := given.(*providerData)
+	if !ok {
+		diags.Append(unexpectedProviderData())
+	}
+	return data
+}
