@@ -1,7 +1,8 @@
-# The `make demo` configuration: the relay registered as the account's callback listener, then
-# two devices enabled with one request, against the simulator and the relay that `make demo`
-# starts on loopback. The provider is configured entirely through THINGSPACE_* environment
-# variables, and these variables through TF_VAR_*, as in CI.
+# The `make demo` configuration: the relay registered as the account's callback listener, the
+# account's active devices read from ThingSpace, the profile downloaded and then enabled on every
+# one of them, against the simulator and the relay that `make demo` starts on loopback. The
+# provider is configured entirely through THINGSPACE_* environment variables, and these
+# variables through TF_VAR_*, as in CI.
 terraform {
   required_providers {
     thingspace = {
@@ -37,18 +38,33 @@ resource "thingspace_callback_listener" "relay" {
   password = var.relay_callback_password
 }
 
+# The fleet, as ThingSpace lists it: every active device of the account (the simulator has three,
+# and one suspended device that the filter leaves out).
+data "thingspace_devices" "active" {
+  state = "active"
+}
+
+# Download the profile on every active device with one request (disabled until enabled below);
+# destroying deletes it again.
+resource "thingspace_euicc_profile_download" "demo" {
+  devices           = [for d in data.thingspace_devices.active.devices : { eid = d.eid, iccid = d.iccid }]
+  delete_on_destroy = true
+
+  timeouts = {
+    create = "5m"
+    delete = "5m"
+  }
+
+  # The callbacks must have somewhere to go before the download request is sent.
+  depends_on = [thingspace_callback_listener.relay]
+}
+
+# Then enable it on the same devices, with one request. One device is slow: ThingSpace first
+# reports a warning, then the success (scenario.json).
 resource "thingspace_euicc_profile_enablement" "demo" {
-  devices = [
-    # The device of Verizon's documentation example: answers within a second.
-    { eid = "666456789123456789123456784008", iccid = "89148000000840784259" },
-    # A slow device: ThingSpace first reports a warning, then the success (scenario.json).
-    { eid = "89049032000001000000000000000074", iccid = "8914800000084078423" },
-  ]
+  devices = thingspace_euicc_profile_download.demo.devices
 
   timeouts = {
     create = "5m"
   }
-
-  # The callbacks must have somewhere to go before the enable request is sent.
-  depends_on = [thingspace_callback_listener.relay]
 }

@@ -3,9 +3,17 @@ output "status" {
   value       = thingspace_euicc_profile_enablement.demo.status
 }
 
-output "request_id" {
-  description = "The ThingSpace requestId of the enable request."
-  value       = thingspace_euicc_profile_enablement.demo.request_id
+output "request_ids" {
+  description = "The ThingSpace requestIds of the download and the enable request."
+  value = {
+    download = thingspace_euicc_profile_download.demo.request_id
+    enable   = thingspace_euicc_profile_enablement.demo.request_id
+  }
+}
+
+output "discovered_devices" {
+  description = "The active devices ThingSpace listed: EID => ICCID."
+  value       = { for d in data.thingspace_devices.active.devices : d.eid => d.iccid }
 }
 
 output "devices" {

@@ -103,6 +103,7 @@ func (c *CLI) RawState(t testing.TB) []byte {
 // StateFile is the part of terraform.tfstate (format version 4) tests look at.
 type StateFile struct {
 	Resources []struct {
+		Mode      string `json:"mode"` // "managed" or "data"
 		Type      string `json:"type"`
 		Name      string `json:"name"`
 		Instances []struct {

@@ -2,8 +2,9 @@
 // nothing but Go. It builds the provider, the relay and the simulator, starts the simulator and
 // the relay on loopback (the relay on a port ThingSpace delivers callbacks to), runs
 // `terraform init` and `apply` on examples/demo, which registers the relay as the account's
-// DeviceProfileService listener and then enables two profiles, shows the outputs, destroys, and
-// stops everything it started.
+// DeviceProfileService listener, reads the account's active devices, downloads and then enables
+// the profile on each, shows the outputs, destroys (deleting the profiles and deregistering the
+// listener), and stops everything it started.
 //
 // Everything lives in one temporary directory that is removed at the end, so the demo can run
 // twice in a row, and Ctrl-C stops Terraform gracefully and then cleans up the same way.
@@ -130,8 +131,9 @@ func (d *demo) run(ctx context.Context) error {
 		return err
 	}
 	say("Terraform warns below that development overrides are in effect: that is this build of the provider.")
-	step("terraform apply: registers the relay as the callback listener, then enables the profiles: one device " +
-		"answers at once, the other sends a warning first, then succeeds (" + demoScenario + ")")
+	step("terraform apply: registers the relay as the callback listener, reads the account's active devices, " +
+		"downloads the profile on each, then enables it: the devices answer within a second, one sends a warning " +
+		"first, then succeeds (" + demoScenario + ")")
 	if err := t.run(ctx, "apply", "-input=false", "-auto-approve", "-compact-warnings"); err != nil {
 		return err
 	}
@@ -139,7 +141,8 @@ func (d *demo) run(ctx context.Context) error {
 	if err := t.run(ctx, "output"); err != nil {
 		return err
 	}
-	step("terraform destroy (disable_on_destroy is false: the profiles stay enabled, Terraform forgets them; the listener is deregistered)")
+	step("terraform destroy: Terraform forgets the enablement, deletes the downloaded profiles (delete_on_destroy) " +
+		"and deregisters the listener")
 	return t.run(ctx, "destroy", "-input=false", "-auto-approve", "-compact-warnings")
 }
 

@@ -15,12 +15,17 @@ import (
 )
 
 // TestAccDemo_exampleRegistersTheRelayThenEnables applies examples/demo as `make demo` does,
-// with the real CLI. The relay is not registered beforehand, so the enable can only succeed if
-// the configuration's listener carries the callbacks to it.
+// with the real CLI and the demo's scenario. The relay is not registered beforehand, so the
+// download and the enable can only succeed if the configuration's listener carries the
+// callbacks to it.
 func TestAccDemo_exampleRegistersTheRelayThenEnables(t *testing.T) {
 	acctest.SkipUnlessAcceptance(t)
 	t.Parallel()
-	env := acctest.NewEnv(t, simulator.Options{})
+	scenario, err := simulator.LoadScenario(filepath.Join("..", "..", "examples", "demo", "scenario.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := acctest.NewEnv(t, scenario)
 	env.Sim.RemoveListener(env.AccountName, thingspace.ServiceDeviceProfile)
 	callbacksURL := env.Relay.CallbacksOnAllowedPort(t)
 	cli := acctest.NewCLI(t)
@@ -34,8 +39,10 @@ func TestAccDemo_exampleRegistersTheRelayThenEnables(t *testing.T) {
 	if out, err := cli.Run(ctx, run, "apply", "-auto-approve", "-no-color"); err != nil {
 		t.Fatalf("apply: %v\n%s", err, out)
 	}
-	if got := env.Sim.AcceptedActions(thingspace.ActionEnable); got != 1 {
-		t.Errorf("the simulator accepted %d enable request(s), want 1", got)
+	for _, action := range []thingspace.ProfileAction{thingspace.ActionDownloadDisable, thingspace.ActionEnable} {
+		if got := env.Sim.AcceptedActions(action); got != 1 {
+			t.Errorf("the simulator accepted %d %s request(s), want 1", got, action)
+		}
 	}
 	if err := checkRegistered(env, env.AccountName, thingspace.ServiceDeviceProfile, &thingspace.CallbackListener{
 		Name: thingspace.ServiceDeviceProfile, URL: callbacksURL,
@@ -43,13 +50,19 @@ func TestAccDemo_exampleRegistersTheRelayThenEnables(t *testing.T) {
 		t.Error(err)
 	}
 	for _, r := range cli.State(t).Resources {
-		if r.Type == "thingspace_euicc_profile_enablement" && r.Instances[0].Attributes["status"] != "Success" {
-			t.Errorf("the enablement has status %v, want Success", r.Instances[0].Attributes["status"])
+		if r.Mode == "managed" && r.Type != "thingspace_callback_listener" && r.Instances[0].Attributes["status"] != "Success" {
+			t.Errorf("%s has status %v, want Success", r.Type, r.Instances[0].Attributes["status"])
+		}
+		if results, _ := r.Instances[0].Attributes["results"].(map[string]any); r.Type == "thingspace_euicc_profile_enablement" && len(results) != 3 {
+			t.Errorf("the enablement has results %v, want the 3 active devices", r.Instances[0].Attributes["results"])
 		}
 	}
 
 	if out, err := cli.Run(ctx, run, "destroy", "-auto-approve", "-no-color"); err != nil {
 		t.Fatalf("destroy: %v\n%s", err, out)
+	}
+	if got := env.Sim.AcceptedActions(thingspace.ActionDelete); got != 1 {
+		t.Errorf("the destroy sent %d delete request(s), want 1", got)
 	}
 	if err := checkRegistered(env, env.AccountName, thingspace.ServiceDeviceProfile, nil)(nil); err != nil {
 		t.Error(err)
