@@ -91,8 +91,8 @@ terraform-1.14.4)
   (cd "$work/src" && go mod edit "${edits[@]}") || fail "go mod edit failed"
   init="$work/src/internal/backend/init/init.go"
   sed -i -E \
-    -e '/^\s*backend[A-Za-z]+ "github.com\/hashicorp\/terraform\/internal\/backend\/remote-state\/(azure|consul|cos|gcs|kubernetes|oci|oss|pg|s3)"$/d' \
-    -e '/^\s*"(azurerm|consul|cos|gcs|kubernetes|oci|oss|pg|s3)": +func\(\) backend\.Backend \{ return backend[A-Za-z]+\.New\(\) \},$/d' \
+    -e '/^\s*backend[A-Za-z0-9]+ "github.com\/hashicorp\/terraform\/internal\/backend\/remote-state\/(azure|consul|cos|gcs|kubernetes|oci|oss|pg|s3)"$/d' \
+    -e '/^\s*"(azurerm|consul|cos|gcs|kubernetes|oci|oss|pg|s3)": +func\(\) backend\.Backend \{ return backend[A-Za-z0-9]+\.New\(\) \},$/d' \
     "$init"
   # A new Terraform version may import or register its backends differently: say so rather than
   # build something else.
