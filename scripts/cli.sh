@@ -28,9 +28,9 @@ version=${name#*-}
 program=${name%%-*}
 
 fail() {
-  echo "error: building $name: $*" >&2
-  echo "Check that 'go env GOPROXY' reaches proxy.golang.org, then run 'scripts/cli.sh $name' again;" >&2
-  echo "or put a $program $version binary at $cache/$program and rerun." >&2
+  echo "error: building $name: $* (the output above says why)." >&2
+  echo "A download error: check that 'go env GOPROXY' reaches proxy.golang.org. Then run 'scripts/cli.sh $name'" >&2
+  echo "again, or put a $program $version binary at $cache/$program and rerun." >&2
   exit 1
 }
 
