@@ -43,12 +43,16 @@ func Build(ctx context.Context, dir string) (string, error) {
 // configuration's path, for TF_CLI_CONFIG_FILE.
 func WriteCLIConfig(dir, binary string, devOverrides bool) (string, error) {
 	mirror := filepath.Join(dir, "mirror")
-	pkg := filepath.Join(mirror, "registry.terraform.io", Source, mirrorVersion, runtime.GOOS+"_"+runtime.GOARCH)
-	if err := os.MkdirAll(pkg, 0o755); err != nil {
-		return "", err
-	}
-	if err := linkOrCopy(binary, filepath.Join(pkg, Binary)); err != nil {
-		return "", fmt.Errorf("installing the provider in the mirror: %w", err)
+	// Source means a provider of Terraform's default registry to Terraform and of OpenTofu's to
+	// OpenTofu, and a mirror is searched under the full address: the build is under both.
+	for _, host := range []string{"registry.terraform.io", "registry.opentofu.org"} {
+		pkg := filepath.Join(mirror, host, Source, mirrorVersion, runtime.GOOS+"_"+runtime.GOARCH)
+		if err := os.MkdirAll(pkg, 0o755); err != nil {
+			return "", err
+		}
+		if err := linkOrCopy(binary, filepath.Join(pkg, Binary)); err != nil {
+			return "", fmt.Errorf("installing the provider in the mirror: %w", err)
+		}
 	}
 	overrides := ""
 	if devOverrides {
