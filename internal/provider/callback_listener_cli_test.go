@@ -26,14 +26,7 @@ func TestAccDemo_exampleRegistersTheRelayThenEnables(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := acctest.NewEnv(t, scenario)
-	env.Sim.RemoveListener(env.AccountName, thingspace.ServiceDeviceProfile)
-	callbacksURL := env.Relay.CallbacksOnAllowedPort(t)
-	cli := acctest.NewCLI(t)
-	copyConfiguration(t, filepath.Join("..", "..", "examples", "demo"), cli.Dir)
-	run := append(acctest.Environment(env.Settings()),
-		"TF_VAR_relay_callback_url="+callbacksURL,
-		"TF_VAR_relay_callback_username="+env.Relay.CallbackUsername,
-		"TF_VAR_relay_callback_password="+env.Relay.CallbackPassword)
+	cli, run, callbacksURL := exampleRun(t, env, "demo")
 	ctx := context.Background()
 
 	if out, err := cli.Run(ctx, run, "apply", "-auto-approve", "-no-color"); err != nil {
@@ -109,6 +102,23 @@ variable "password" {
 		Name: thingspace.ServiceDeviceProfile, URL: listenerURL, Username: "thingspace", Password: secret})(nil); err != nil {
 		t.Error(err)
 	}
+}
+
+// exampleRun prepares a real-CLI run of examples/<name>, whose configuration registers the relay
+// itself: the simulator's pre-registered listener is removed, so callbacks reach the relay only
+// through the example's thingspace_callback_listener. It returns the CLI, the environment of
+// every command (provider settings and the relay's TF_VAR_relay_callback_*), and the callback URL.
+func exampleRun(t *testing.T, env *acctest.Env, name string) (*acctest.CLI, []string, string) {
+	t.Helper()
+	env.Sim.RemoveListener(env.AccountName, thingspace.ServiceDeviceProfile)
+	callbacksURL := env.Relay.CallbacksOnAllowedPort(t)
+	cli := acctest.NewCLI(t)
+	copyConfiguration(t, filepath.Join("..", "..", "examples", name), cli.Dir)
+	run := append(acctest.Environment(env.Settings()),
+		"TF_VAR_relay_callback_url="+callbacksURL,
+		"TF_VAR_relay_callback_username="+env.Relay.CallbackUsername,
+		"TF_VAR_relay_callback_password="+env.Relay.CallbackPassword)
+	return cli, run, callbacksURL
 }
 
 // copyConfiguration copies the *.tf files of src into dst.

@@ -3,7 +3,6 @@ package provider_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"testing"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/acctest"
@@ -21,14 +20,7 @@ func TestAccFleetExample(t *testing.T) {
 	env := acctest.NewEnv(t, simulator.Options{Fleets: []simulator.Fleet{
 		{Count: 3}, {Count: 1, State: thingspace.DeviceStateSuspend},
 	}})
-	env.Sim.RemoveListener(env.AccountName, thingspace.ServiceDeviceProfile)
-	callbacksURL := env.Relay.CallbacksOnAllowedPort(t)
-	cli := acctest.NewCLI(t)
-	copyConfiguration(t, filepath.Join("..", "..", "examples", "fleet"), cli.Dir)
-	run := append(acctest.Environment(env.Settings()),
-		"TF_VAR_relay_callback_url="+callbacksURL,
-		"TF_VAR_relay_callback_username="+env.Relay.CallbackUsername,
-		"TF_VAR_relay_callback_password="+env.Relay.CallbackPassword)
+	cli, run, _ := exampleRun(t, env, "fleet")
 	ctx := context.Background()
 
 	if out, err := cli.Run(ctx, run, "apply", "-auto-approve", "-no-color"); err != nil {
