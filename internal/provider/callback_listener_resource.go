@@ -150,16 +150,24 @@ func (r *callbackListenerResource) ValidateConfig(ctx context.Context, req resou
 }
 
 func (r *callbackListenerResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	resp.Diagnostics.Append(r.registerPlanned(ctx, req.Plan, req.Config, &resp.State, listenerCreate)...)
+}
+
+// registerPlanned registers the planned listener and records it: Create and Update do the same,
+// since registering again replaces the listener.
+func (r *callbackListenerResource) registerPlanned(ctx context.Context, planned tfsdk.Plan, config tfsdk.Config,
+	state *tfsdk.State, op listenerOperation) diag.Diagnostics {
 	var plan callbackListenerModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
+	diags := planned.Get(ctx, &plan)
+	if diags.HasError() {
+		return diags
 	}
-	resp.Diagnostics.Append(r.register(ctx, req.Config, &plan, listenerCreate)...)
-	if resp.Diagnostics.HasError() {
-		return
+	diags.Append(r.register(ctx, config, &plan, op)...)
+	if diags.HasError() {
+		return diags
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	diags.Append(state.Set(ctx, &plan)...)
+	return diags
 }
 
 // Read lists the account's listeners: a listener that is gone leaves state, so the next plan
@@ -198,16 +206,7 @@ func (r *callbackListenerResource) Read(ctx context.Context, req resource.ReadRe
 }
 
 func (r *callbackListenerResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan callbackListenerModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(r.register(ctx, req.Config, &plan, listenerUpdate)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(r.registerPlanned(ctx, req.Plan, req.Config, &resp.State, listenerUpdate)...)
 }
 
 func (r *callbackListenerResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
