@@ -287,8 +287,8 @@ func settingInClear(s setting) diag.Diagnostic {
 // missingDefault: neither the resource nor the provider sets a value ThingSpace requires.
 func missingDefault(s setting) diag.Diagnostic {
 	return diag.NewAttributeErrorDiagnostic(path.Root(s.attr), "Missing "+s.attr,
-		fmt.Sprintf("ThingSpace needs %s for every profile action. Set %s on this resource, or %s in the provider "+
-			"block, or the %s environment variable.", s.attr, s.attr, s.attr, s.env))
+		fmt.Sprintf("ThingSpace needs %s, and neither this resource nor the provider sets it. Set %s on this "+
+			"resource, or %s in the provider block, or the %s environment variable.", s.attr, s.attr, s.attr, s.env))
 }
 
 // unexpectedProviderData: the resource was handed something Configure never hands out.
