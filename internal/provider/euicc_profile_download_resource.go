@@ -6,13 +6,15 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/profileops"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
+
+// downloadEnableAttribute chooses download_enable over download_disable.
+const downloadEnableAttribute = "enable"
 
 // download is thingspace_euicc_profile_download: one download request (download_disable, or
 // download_enable with enable = true) for a set of devices, followed until every device has
@@ -31,15 +33,16 @@ var download = profileActionKind{
 	createGoal:      "download profiles",
 	destroyGoal:     "delete profiles",
 	attributes: map[string]schema.Attribute{
-		"enable": schema.BoolAttribute{
+		downloadEnableAttribute: schema.BoolAttribute{
 			Optional: true,
 			Computed: true,
 			Default:  booldefault.StaticBool(false),
 			MarkdownDescription: "When `true`, the request is `download_enable`: the profile is enabled as soon as it " +
 				"is downloaded. When `false` (the default), it is `download_disable`: the profile is downloaded " +
 				"disabled, and the device keeps its current profile. Changing it replaces the resource (a new " +
-				"download request).",
-			PlanModifiers: []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
+				"download request), except right after an import of a download on which every device failed, " +
+				"whose callbacks cannot tell: the configured value is then recorded in place.",
+			PlanModifiers: []planmodifier.Bool{boolRequiresReplaceUnlessImportGuessed(downloadEnableAttribute)},
 		},
 		"delete_on_destroy": schema.BoolAttribute{
 			Optional: true,
@@ -81,14 +84,19 @@ func (m *downloadModel) createAction() thingspace.ProfileAction {
 func (m *downloadModel) sendsOnDestroy() bool { return m.DeleteOnDestroy.ValueBool() }
 
 // imported takes enable from the callbacks, whose profile status names the action they answer;
-// the profiles stay on the devices on destroy, as a created download does by default.
-func (m *downloadModel) imported(found *profileops.Discovery) {
-	enabled := false
+// the profiles stay on the devices on destroy, as a created download does by default. Only a
+// success callback carries a profile status: when every device failed, enable is a guess
+// (false, the default) that the configuration may correct in place.
+func (m *downloadModel) imported(found *profileops.Discovery) (guessed []string) {
+	enabled, told := false, false
 	for _, r := range found.Report.Results {
-		if strings.EqualFold(r.ProfileStatus, string(thingspace.ActionDownloadEnable)) {
-			enabled = true
-		}
+		told = told || r.ProfileStatus != ""
+		enabled = enabled || strings.EqualFold(r.ProfileStatus, string(thingspace.ActionDownloadEnable))
 	}
 	m.Enable = types.BoolValue(enabled)
 	m.DeleteOnDestroy = types.BoolValue(false)
+	if !told {
+		return []string{downloadEnableAttribute}
+	}
+	return nil
 }

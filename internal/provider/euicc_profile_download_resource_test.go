@@ -228,6 +228,61 @@ func TestAccDownload_importByRequestIDKnowsEnable(t *testing.T) {
 	})
 }
 
+// Only a success callback says which download it answers and which ICCID it carried, so
+// importing a download on which every device failed must guess enable and the ICCIDs. The
+// configuration corrects the guesses in place: a replacement would send the download a second
+// time for nothing.
+func TestAccDownload_importOfAFailedDownloadTakesEnableFromTheConfiguration(t *testing.T) {
+	env := acctest.NewEnv(t, simulator.Options{})
+	d := eids(1)[0]
+	env.Sim.SetDevice(d.eid, simulator.DeviceBehavior{Outcome: simulator.OutcomeFailure,
+		FailureMessage: "The SM-DP+ has no profile for this ICCID"})
+	enabled := downloadConfig(env, []device{d}, "  enable = true")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps: []resource.TestStep{
+			{Config: enabled, ExpectError: errorPattern("Profile download_enable failed on device " + d.eid)},
+			// Forget it (delete_on_destroy is false: nothing is sent), to import it afresh.
+			{Config: env.ProviderConfig()},
+			{
+				Config:             enabled,
+				ResourceName:       downloadAddress,
+				ImportState:        true,
+				ImportStatePersist: true,
+				ImportStateIdFunc:  func(*terraform.State) (string, error) { return env.Sim.Device(d.eid).LastRequestID, nil },
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if got := states[0].Attributes["enable"]; got != "false" {
+						return fmt.Errorf("import took enable = %s, want the default false: no callback says", got)
+					}
+					return nil
+				},
+			},
+			{
+				Config: enabled,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(downloadAddress, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					downloadValue("enable", knownvalue.Bool(true)),
+					downloadValue("devices", knownvalue.ListExact([]knownvalue.Check{knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"eid": knownvalue.StringExact(d.eid), "iccid": knownvalue.StringExact(d.iccid),
+					})})),
+				},
+				Check: checkAcceptedDownloads(env, 0, 1),
+			},
+			{
+				// The guess is corrected and forgotten: changing enable now is a new download.
+				PreConfig: func() { env.Sim.SetDevice(d.eid, succeedsAfter(0)) },
+				Config:    downloadConfig(env, []device{d}, "  enable = false"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(downloadAddress, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				Check: checkAcceptedDownloads(env, 1, 1),
+			},
+		},
+	})
+}
+
 func TestAccDownload_deleteOnDestroySendsOneDeleteAndWaits(t *testing.T) {
 	env := acctest.NewEnv(t, simulator.Options{})
 	devices := eids(2)

@@ -59,6 +59,7 @@ func (m *enablementModel) createAction() thingspace.ProfileAction { return thing
 func (m *enablementModel) sendsOnDestroy() bool { return m.DisableOnDestroy.ValueBool() }
 
 // imported leaves the profiles enabled on destroy, as a created enablement does by default.
-func (m *enablementModel) imported(*profileops.Discovery) {
+func (m *enablementModel) imported(*profileops.Discovery) []string {
 	m.DisableOnDestroy = types.BoolValue(false)
+	return nil
 }

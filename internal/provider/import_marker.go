@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 )
@@ -61,19 +62,38 @@ func importGuessed(ctx context.Context, private privateState, attr string) (bool
 	return slices.Contains(attrs, attr), diags
 }
 
+// replaceUnlessImportGuessedDescription describes the plan modifiers below.
+const replaceUnlessImportGuessedDescription = "Replaces the resource when the value changes, except right after an " +
+	"import that could not know it: the configured value is then recorded in place."
+
+// replaceUnlessImportGuessed is the rule both modifiers below apply: a change replaces the
+// resource unless ImportState guessed attr. The framework hands no private state while a
+// resource is planned for creation, when nothing is replaced anyway.
+func replaceUnlessImportGuessed(ctx context.Context, private privateState, hasPrivate bool, attr string) (bool, diag.Diagnostics) {
+	if !hasPrivate {
+		return true, nil
+	}
+	guessed, diags := importGuessed(ctx, private, attr)
+	return !guessed, diags
+}
+
 // requiresReplaceUnlessImportGuessed is RequiresReplace, except for a value ImportState guessed:
 // the configured value then corrects the guess in place, and nothing is sent.
 func requiresReplaceUnlessImportGuessed(attr string) planmodifier.String {
-	const description = "Replaces the resource when the value changes, except right after an import that could " +
-		"not know it: the configured value is then recorded in place."
 	return stringplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.StringRequest,
 		resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-		resp.RequiresReplace = true
-		if req.Private == nil {
-			return
-		}
-		guessed, diags := importGuessed(ctx, req.Private, attr)
+		var diags diag.Diagnostics
+		resp.RequiresReplace, diags = replaceUnlessImportGuessed(ctx, req.Private, req.Private != nil, attr)
 		resp.Diagnostics.Append(diags...)
-		resp.RequiresReplace = !guessed
-	}, description, description)
+	}, replaceUnlessImportGuessedDescription, replaceUnlessImportGuessedDescription)
+}
+
+// boolRequiresReplaceUnlessImportGuessed is requiresReplaceUnlessImportGuessed for a bool.
+func boolRequiresReplaceUnlessImportGuessed(attr string) planmodifier.Bool {
+	return boolplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.BoolRequest,
+		resp *boolplanmodifier.RequiresReplaceIfFuncResponse) {
+		var diags diag.Diagnostics
+		resp.RequiresReplace, diags = replaceUnlessImportGuessed(ctx, req.Private, req.Private != nil, attr)
+		resp.Diagnostics.Append(diags...)
+	}, replaceUnlessImportGuessedDescription, replaceUnlessImportGuessedDescription)
 }

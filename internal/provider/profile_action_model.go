@@ -39,8 +39,9 @@ type profileActionModel interface {
 	// sendsOnDestroy says whether Delete sends the resource's destroy action (its *_on_destroy
 	// attribute) rather than only forgetting the resource.
 	sendsOnDestroy() bool
-	// imported sets the resource's own attributes to what an import can tell from the callbacks.
-	imported(found *profileops.Discovery)
+	// imported sets the resource's own attributes to what an import can tell from the callbacks,
+	// and names those it had to guess (see import_marker.go).
+	imported(found *profileops.Discovery) (guessed []string)
 }
 
 func (m *profileRequestModel) base() *profileRequestModel { return m }

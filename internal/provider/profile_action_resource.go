@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -100,10 +101,10 @@ func (r *profileActionResource) Schema(ctx context.Context, _ resource.SchemaReq
 				"request carries it; it is saved before the provider starts waiting.", r.kind.request),
 			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 		},
-		"devices":      devicesAttribute(r.kind),
-		"account_name": defaultedString(settingAccountName, importGuesses, "Billing account of the devices, leading zeros included (for example `0000123456-00001`)."),
-		"smsr_oid":     defaultedString(settingSmsrOid, importGuesses, "Object id of the SM-SR system that manages the devices' eUICCs (for example `1.3.6.1.4.1.31746.1.500.200.101.5`)."),
-		"timeouts":     timeoutsAttribute(ctx, r.kind),
+		devicesAttributeName: devicesAttribute(r.kind),
+		"account_name":       defaultedString(settingAccountName, importGuesses, "Billing account of the devices, leading zeros included (for example `0000123456-00001`)."),
+		"smsr_oid":           defaultedString(settingSmsrOid, importGuesses, "Object id of the SM-SR system that manages the devices' eUICCs (for example `1.3.6.1.4.1.31746.1.500.200.101.5`)."),
+		"timeouts":           timeoutsAttribute(ctx, r.kind),
 		"status": schema.StringAttribute{
 			Computed: true,
 			MarkdownDescription: "`Success` once every device reported success, `Failed` if any device reported " +
@@ -129,7 +130,9 @@ func devicesAttribute(k profileActionKind) schema.ListNestedAttribute {
 	return schema.ListNestedAttribute{
 		Required: true,
 		MarkdownDescription: fmt.Sprintf("%s; 1 to %d devices, no EID twice. All are sent in one request. Adding, "+
-			"removing or changing a device replaces the resource (a new %s request); reordering the list does not.",
+			"removing or changing a device replaces the resource (a new %s request); reordering the list does not, "+
+			"nor does completing an ICCID right after an import that could not know it (every callback for that "+
+			"device failed).",
 			k.devicesPurpose, thingspace.DefaultMaxDevicesPerRequest, k.request),
 		// eid and iccid are required, but declared optional and required by a validator: see
 		// validators.RequiredAttributes for the framework behaviour this avoids.
@@ -374,10 +377,12 @@ func (r *profileActionResource) ImportState(ctx context.Context, req resource.Im
 		SmsrOid:     optionalString(found.SmsrOid),
 		Timeouts:    nullTimeouts(),
 	}
-	model.imported(found)
 	// The callbacks never say the account, and say the SM-SR only on success: what they do not
 	// say is the provider's default, a guess that the configuration may correct in place.
-	guessed := []string{settingAccountName.attr}
+	guessed := append(model.imported(found), settingAccountName.attr)
+	if importMissesICCIDs(found.Devices) {
+		guessed = append(guessed, devicesAttributeName)
+	}
 	if found.SmsrOid == "" {
 		imported.SmsrOid = optionalString(r.data.smsrOid.value)
 		guessed = append(guessed, settingSmsrOid.attr)
@@ -422,6 +427,39 @@ func devicesChanged(ctx context.Context, req planmodifier.ListRequest, resp *lis
 	resp.Diagnostics.Append(req.PlanValue.ElementsAs(ctx, &planned, false)...)
 	resp.Diagnostics.Append(req.StateValue.ElementsAs(ctx, &prior, false)...)
 	resp.RequiresReplace = !sameDevices(planned, prior)
+	if resp.RequiresReplace && req.Private != nil {
+		// An import learns a device's ICCID only from a callback that names it, and a failure
+		// callback may name the EID alone: the configured ICCID then completes it in place.
+		guessed, diags := importGuessed(ctx, req.Private, devicesAttributeName)
+		resp.Diagnostics.Append(diags...)
+		resp.RequiresReplace = !(guessed && sameDevicesCompletingICCIDs(planned, prior))
+	}
+}
+
+// devicesAttributeName is the list of devices a profile action names.
+const devicesAttributeName = "devices"
+
+// importMissesICCIDs reports whether an import rebuilt a device without its ICCID.
+func importMissesICCIDs(devices []thingspace.RequestedDevice) bool {
+	return slices.ContainsFunc(devices, func(d thingspace.RequestedDevice) bool { return d.ICCID == "" })
+}
+
+// sameDevicesCompletingICCIDs is sameDevices where a prior device without an ICCID matches the
+// planned device with its EID.
+func sameDevicesCompletingICCIDs(planned, prior []deviceModel) bool {
+	byEID := make(map[string]deviceModel, len(prior))
+	for _, d := range prior {
+		byEID[d.EID.ValueString()] = d
+	}
+	completed := make([]deviceModel, 0, len(prior))
+	for _, d := range planned {
+		p, ok := byEID[d.EID.ValueString()]
+		if ok && p.ICCID.ValueString() == "" {
+			p.ICCID = d.ICCID
+		}
+		completed = append(completed, p)
+	}
+	return len(byEID) == len(prior) && sameDevices(planned, completed)
 }
 
 func sameDevices(a, b []deviceModel) bool {
