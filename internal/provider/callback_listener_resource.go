@@ -90,7 +90,7 @@ func (r *callbackListenerResource) Schema(_ context.Context, _ resource.SchemaRe
 				MarkdownDescription: "Where ThingSpace sends the callbacks: an absolute `http://` or `https://` URL, without " +
 					"credentials, on a port ThingSpace delivers to (" + thingspace.CallbackPortsText() + "; a URL without a " +
 					"port uses 80 or 443). For the relay, its `/callbacks` path. Changing it registers the listener again.",
-				Validators: []validator.String{validators.HTTPURL(), validators.CallbackPort()},
+				Validators: []validator.String{validators.HTTPURL(), validators.CallbackPort(), validators.CallbackURLInClear()},
 			},
 			"username": schema.StringAttribute{
 				Required: true,

@@ -40,3 +40,34 @@ func (callbackPort) ValidateString(_ context.Context, req validator.StringReques
 			err.Error()+". Serve the listener on one of them, or put a reverse proxy listening on one of them in front of it.")
 	}
 }
+
+// CallbackURLInClear warns about a listener URL that is plain http:// to another machine: every
+// callback ThingSpace sends there carries the listener's user name and password and, on
+// success, the device's credentials, so they would cross the internet unencrypted. A warning,
+// not an error: a relay behind a private link may be meant to work this way. Like CallbackPort,
+// it leaves a malformed URL to HTTPURL.
+func CallbackURLInClear() validator.String { return callbackURLInClear{} }
+
+type callbackURLInClear struct{}
+
+func (callbackURLInClear) Description(context.Context) string {
+	return "an https:// URL, so callbacks and the credentials in them are encrypted on their way"
+}
+
+func (v callbackURLInClear) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (callbackURLInClear) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	value := req.ConfigValue.ValueString()
+	if thingspace.CheckHTTPURL(value) != nil || !thingspace.CrossesNetworkInClear(value) {
+		return
+	}
+	resp.Diagnostics.AddAttributeWarning(req.Path, "Callbacks would cross the network unencrypted",
+		"The URL is plain http:// to another machine, so every callback ThingSpace sends there, with the "+
+			"listener's user name and password and the devices' credentials, crosses the internet unencrypted. "+
+			"Use an https:// URL (terminate TLS in front of the relay, on a port ThingSpace delivers to).")
+}

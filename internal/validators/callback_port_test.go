@@ -33,3 +33,25 @@ func TestCallbackPort(t *testing.T) {
 		})
 	}
 }
+
+func TestCallbackURLInClear(t *testing.T) {
+	inClear := want{warnings: 1, contains: "https://"}
+	cases := map[string]struct {
+		value types.String
+		want  want
+	}{
+		"https":                {types.StringValue("https://relay.example.com/callbacks"), want{}},
+		"http to another host": {types.StringValue("http://relay.example.com/callbacks"), inClear},
+		"http to an address":   {types.StringValue("http://203.0.113.7:9001/callbacks"), inClear},
+		"http on this machine": {types.StringValue("http://127.0.0.1:9001/callbacks"), want{}},
+		"http to localhost":    {types.StringValue("http://localhost:9001/callbacks"), want{}},
+		"malformed: HTTPURL's": {types.StringValue("relay.example.com"), want{}},
+		"null":                 {types.StringNull(), want{}},
+		"unknown":              {types.StringUnknown(), want{}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			checkDiags(t, validateString(validators.CallbackURLInClear(), c.value), c.want)
+		})
+	}
+}
