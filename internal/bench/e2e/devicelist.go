@@ -58,7 +58,7 @@ var devicesOutput = regexp.MustCompile(`\+ devices\s+=\s+(\d+)`)
 // measureDeviceList plans, planRounds times, a configuration that lists a fleet of n devices
 // from a fresh simulator, checking each plan read all of them.
 func (b *bench) measureDeviceList(ctx context.Context, n int) (res *deviceListResult, err error) {
-	st, err := startStack(ctx, b.stackDir(n, "device-list"), []simulator.Fleet{{Count: n}})
+	st, err := startStack(ctx, b.stackDir(n, "device-list"), []simulator.Fleet{{Count: n}}, callbackDelay)
 	if err != nil {
 		return nil, err
 	}

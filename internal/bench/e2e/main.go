@@ -19,6 +19,13 @@
 // the device-list section:
 //
 //	go run ./internal/bench/e2e -terraform "$(command -v terraform)" -device-list 1,10000 -out BENCHMARKS.md
+//
+// With -fleet, it measures one thingspace_euicc_profile_fleet_enablement holding N devices:
+// its apply against the same apply with instant callbacks, adding and removing devices, its
+// plan against terraform_data, and per-device for_each enablements for comparison (make
+// bench-fleet), and writes the fleet section:
+//
+//	go run ./internal/bench/e2e -terraform "$(command -v terraform)" -fleet 10000 -out BENCHMARKS.md
 package main
 
 import (
@@ -46,6 +53,8 @@ type options struct {
 	profile   string
 	// deviceList, when set, selects the device-list measurement, for these fleet sizes.
 	deviceList []int
+	// fleet, when set, selects the fleet-resource measurement, for these fleet sizes.
+	fleet []int
 }
 
 func main() {
@@ -54,7 +63,7 @@ func main() {
 
 func parseFlags() (options, error) {
 	var o options
-	var sizes, deviceList string
+	var sizes, deviceList, fleet string
 	flag.StringVar(&o.terraform, "terraform", "", "absolute path of the Terraform CLI (required; `make bench` passes it)")
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "markdown file whose e2e section is rewritten; \"-\" prints it instead")
 	flag.StringVar(&sizes, "sizes", "1,100,500", "numbers of devices (resources) to measure, comma-separated")
@@ -63,6 +72,9 @@ func parseFlags() (options, error) {
 		"against the provider served in the benchmark process; its figures are printed, not written to -out")
 	flag.StringVar(&deviceList, "device-list", "", "instead of the enablements, measure a plan listing every device of an "+
 		"account with thingspace_devices, for these numbers of devices (comma-separated), and write the device-list section")
+	flag.StringVar(&fleet, "fleet", "", "instead of the enablements, measure one thingspace_euicc_profile_fleet_enablement "+
+		"for these numbers of devices (comma-separated), with its updates, plans and the for_each comparison, and write the "+
+		"fleet section")
 	flag.Parse()
 	if o.terraform == "" || !filepath.IsAbs(o.terraform) {
 		return o, errors.New("-terraform must be the absolute path of a Terraform CLI (make bench finds one with scripts/terraform.sh)")
@@ -72,7 +84,12 @@ func parseFlags() (options, error) {
 		return o, err
 	}
 	if deviceList != "" {
-		o.deviceList, err = parseSizes("-device-list", deviceList)
+		if o.deviceList, err = parseSizes("-device-list", deviceList); err != nil {
+			return o, err
+		}
+	}
+	if fleet != "" {
+		o.fleet, err = parseSizes("-fleet", fleet)
 	}
 	return o, err
 }
@@ -91,7 +108,7 @@ func parseSizes(flagName, list string) ([]int, error) {
 
 func runBench(ctx context.Context, o options) error {
 	curl, err := exec.LookPath("curl")
-	if err != nil && o.deviceList == nil {
+	if err != nil && o.deviceList == nil && o.fleet == nil {
 		return errors.New("curl is missing: the shell-script comparison needs it (on Debian/Ubuntu: apt-get install -y curl)")
 	}
 	dir, err := os.MkdirTemp("", "thingspace-bench-")
@@ -115,6 +132,9 @@ func runBench(ctx context.Context, o options) error {
 	}
 	if o.deviceList != nil {
 		return b.runDeviceList(ctx, o, m)
+	}
+	if o.fleet != nil {
+		return b.runFleet(ctx, o, m)
 	}
 	start := time.Now()
 	var results []*sizeResult

@@ -138,7 +138,7 @@ func (b *bench) baseEnv() []string {
 // measureProvider applies N enablements, then plans them and the terraform_data resources in
 // turn, while the stack they were applied against still runs.
 func (b *bench) measureProvider(ctx context.Context, n int, res *sizeResult, data *terraform) (err error) {
-	st, err := startStack(ctx, b.stackDir(n, "provider"), nil)
+	st, err := startStack(ctx, b.stackDir(n, "provider"), nil, callbackDelay)
 	if err != nil {
 		return err
 	}
@@ -218,7 +218,7 @@ func (b *bench) measureProvider(ctx context.Context, n int, res *sizeResult, dat
 }
 
 func (b *bench) measureScript(ctx context.Context, n int) (res applyResult, err error) {
-	st, err := startStack(ctx, b.stackDir(n, "script"), nil)
+	st, err := startStack(ctx, b.stackDir(n, "script"), nil, callbackDelay)
 	if err != nil {
 		return res, err
 	}

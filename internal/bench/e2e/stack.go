@@ -41,9 +41,9 @@ type stack struct {
 }
 
 // startStack starts a relay on a SQLite file in dir and a simulator that sends every device's
-// success callback callbackDelay after the enable request, to that relay. The simulator's
-// accounts hold fleets from the start.
-func startStack(ctx context.Context, dir string, fleets []simulator.Fleet) (*stack, error) {
+// success callback delay after the enable request (callbackDelay but where a measurement needs
+// instant answers), to that relay. The simulator's accounts hold fleets from the start.
+func startStack(ctx context.Context, dir string, fleets []simulator.Fleet, delay time.Duration) (*stack, error) {
 	callbackUser, callbackPassword := "bench-callbacks", benchstack.RandomSecret()
 	s := &stack{readToken: benchstack.RandomSecret(), http: &http.Client{Timeout: 10 * time.Second}}
 	if err := s.startRelay(ctx, relay.Config{
@@ -58,7 +58,7 @@ func startStack(ctx context.Context, dir string, fleets []simulator.Fleet) (*sta
 	s.sim, err = simulator.Start(simulator.Options{
 		MaxConcurrentDeliveries: maxDeliveries,
 		Fleets:                  fleets,
-		DefaultBehavior:         simulator.DeviceBehavior{Outcome: simulator.OutcomeSuccess, Delay: simulator.Duration(callbackDelay)},
+		DefaultBehavior:         simulator.DeviceBehavior{Outcome: simulator.OutcomeSuccess, Delay: simulator.Duration(delay)},
 		Listeners:               benchstack.RelayListener(s.relayURL, callbackUser, callbackPassword),
 	})
 	if err != nil {
