@@ -432,7 +432,7 @@ func devicesChanged(ctx context.Context, req planmodifier.ListRequest, resp *lis
 		// callback may name the EID alone: the configured ICCID then completes it in place.
 		guessed, diags := importGuessed(ctx, req.Private, devicesAttributeName)
 		resp.Diagnostics.Append(diags...)
-		resp.RequiresReplace = !(guessed && sameDevicesCompletingICCIDs(planned, prior))
+		resp.RequiresReplace = !guessed || !sameDevicesCompletingICCIDs(planned, prior)
 	}
 }
 
