@@ -49,7 +49,7 @@ func configuredActionServer(t *testing.T, env *acctest.Env) (actionServer, tftyp
 	if !ok {
 		t.Fatalf("the provider has no thingspace_euicc_profile_action; actions: %v", schemas.ActionSchemas)
 	}
-	providerType := schemas.Provider.ValueType().(tftypes.Object)
+	providerType := typeAs[tftypes.Object](t, schemas.Provider.ValueType())
 	settings := map[string]tftypes.Value{}
 	for name, attrType := range providerType.AttributeTypes {
 		settings[name] = tftypes.NewValue(attrType, nil)
@@ -65,7 +65,7 @@ func configuredActionServer(t *testing.T, env *acctest.Env) (actionServer, tftyp
 	if err != nil || len(configured.Diagnostics) > 0 {
 		t.Fatalf("ConfigureProvider: %v %v", err, configured.Diagnostics)
 	}
-	return server, action.Schema.ValueType().(tftypes.Object)
+	return server, typeAs[tftypes.Object](t, action.Schema.ValueType())
 }
 
 // actionValue is the action's configuration: action, devices and timeouts.invoke ("" for none).
@@ -76,8 +76,8 @@ func actionValue(t *testing.T, typ tftypes.Object, action string, devices []devi
 		values[name] = tftypes.NewValue(attrType, nil)
 	}
 	values["action"] = tftypes.NewValue(tftypes.String, action)
-	listType := typ.AttributeTypes["devices"].(tftypes.List)
-	objectType := listType.ElementType.(tftypes.Object)
+	listType := typeAs[tftypes.List](t, typ.AttributeTypes["devices"])
+	objectType := typeAs[tftypes.Object](t, listType.ElementType)
 	var list []tftypes.Value
 	for _, d := range devices {
 		list = append(list, tftypes.NewValue(objectType, map[string]tftypes.Value{
@@ -219,6 +219,16 @@ func TestAccProfileAction_protocolTimeout(t *testing.T) {
 	if detail := got.diagnostics[0].Detail; !strings.Contains(detail, "EID "+d.eid) || !strings.Contains(detail, "timeouts.invoke") {
 		t.Errorf("the timeout does not name the pending device and timeouts.invoke:\n%s", detail)
 	}
+}
+
+// typeAs is a schema type as the kind of type the schema declares.
+func typeAs[T tftypes.Type](t *testing.T, typ tftypes.Type) T {
+	t.Helper()
+	as, ok := typ.(T)
+	if !ok {
+		t.Fatalf("schema type %s is not a %T", typ, as)
+	}
+	return as
 }
 
 func containsPrefix(messages []string, prefix string) bool {
