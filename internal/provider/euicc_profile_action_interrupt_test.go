@@ -3,7 +3,6 @@
 package provider_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -13,8 +12,13 @@ import (
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
 
-// Ctrl-C while the action waits ends it at once, naming the request and the devices still
-// waiting, and nothing of the run is left behind.
+// Ctrl-C while the action waits ends it at once, and nothing of the run is left behind.
+//
+// Terraform 1.14.4 does not show the action's "Interrupted while waiting" error, and may even end
+// with "Apply complete!": once a run is stopped, terraform-plugin-go (v0.31, tf6server) forwards
+// no more events of an action's stream, the completed event with the diagnostics included. The
+// user still has the requestId, from the progress line printed when the request was accepted;
+// TestAccProfileAction_protocolCancelEndsTheWait checks the diagnostic the provider returns.
 func TestAccProfileAction_sigintWhileWaitingExitsPromptly(t *testing.T) {
 	cli := actionCLI(t)
 	t.Parallel()
@@ -28,19 +32,13 @@ func TestAccProfileAction_sigintWhileWaitingExitsPromptly(t *testing.T) {
 	run.AwaitLine("ThingSpace accepted the enable request")
 	interrupted := time.Now()
 	run.Interrupt()
-	if err := run.Wait(); err == nil {
-		t.Fatalf("the interrupted invocation succeeded:\n%s", run.Output())
-	}
-	t.Logf("terraform exited %s after the interrupt", time.Since(interrupted).Round(time.Millisecond))
+	err := run.Wait() // fails the test if terraform does not exit: the provider kept waiting
+	t.Logf("terraform exited %s after the interrupt (%v)", time.Since(interrupted).Round(time.Millisecond), err)
 	run.AwaitGroupGone()
 
 	requestID := env.Sim.Device(d.eid).LastRequestID
-	text := flat(run.Output())
-	for _, want := range []string{"Interrupted while waiting for the enable request " + requestID,
-		fmt.Sprintf("EID %s (ICCID %s): no callback yet", d.eid, d.iccid)} {
-		if !strings.Contains(text, want) {
-			t.Errorf("the output does not say %q:\n%s", want, run.Output())
-		}
+	if text := flat(run.Output()); !strings.Contains(text, "ThingSpace accepted the enable request "+requestID) {
+		t.Errorf("the output does not name the request %s:\n%s", requestID, run.Output())
 	}
 	if got := env.Sim.AcceptedActions(thingspace.ActionEnable); got != 1 {
 		t.Errorf("the simulator accepted %d enable requests, want 1", got)
