@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/profileops"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/testsupport"
@@ -68,6 +69,28 @@ func TestProgressLineSaysWhichDeviceSaidWhat(t *testing.T) {
 	for name, tc := range cases {
 		if got := describeObservation(tc.o); got != tc.want {
 			t.Errorf("%s:\n got %q\nwant %q", name, got, tc.want)
+		}
+	}
+}
+
+func TestInvokeDefaultConfiguredThenProvider(t *testing.T) {
+	cases := map[string]struct {
+		configured types.String
+		provider   resolved
+		want       string
+		fails      bool
+	}{
+		"configured wins":            {types.StringValue("0000999999-00001"), resolved{value: "0000123456-00001"}, "0000999999-00001", false},
+		"unset takes the provider's": {types.StringNull(), resolved{value: "0000123456-00001"}, "0000123456-00001", false},
+		"neither is an error":        {types.StringNull(), resolved{}, "", true},
+	}
+	for name, tc := range cases {
+		got, diags := invokeDefault(settingAccountName, tc.configured, tc.provider)
+		if got != tc.want || diags.HasError() != tc.fails {
+			t.Errorf("%s: got %q, diagnostics %v; want %q, error %v", name, got, diags, tc.want, tc.fails)
+		}
+		if tc.fails && diags[0].Summary() != "Missing account_name" {
+			t.Errorf("%s: summary %q, want Missing account_name", name, diags[0].Summary())
 		}
 	}
 }

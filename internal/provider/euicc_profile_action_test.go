@@ -141,7 +141,9 @@ func TestAccProfileAction_timeoutNamesThePendingDevicesAndTheRequest(t *testing.
 	devices := eids(2)
 	answers, silent := devices[0], devices[1]
 	env.Sim.SetDevice(silent.eid, simulator.DeviceBehavior{Outcome: simulator.OutcomeSilence})
-	cli.WriteConfig(t, actionConfig(env, "download_enable", devices, `    timeouts = { invoke = "2s" }`))
+	cli.WriteConfig(t, actionConfig(env, "download_enable", devices, fmt.Sprintf(`    account_name = %q
+    smsr_oid     = %q
+    timeouts     = { invoke = "2s" }`, env.AccountName, acctest.SmsrOid)))
 
 	out, err := cli.Run(context.Background(), nil, "apply", "-invoke="+actionAddress, "-auto-approve", "-no-color")
 	if err == nil {
