@@ -246,3 +246,39 @@ func TestAccProfileAction_devicesAreValidatedAsOnTheResources(t *testing.T) {
 		t.Errorf("the simulator received %d profile action requests, want none", got)
 	}
 }
+
+// The documented example works as its comments say: applying it creates terraform_data.wave_2,
+// whose action_trigger downloads and enables the profile of wave 2; invoking disable_wave_1
+// disables the profile on the two devices of wave 1, one request each.
+func TestAccProfileAction_example(t *testing.T) {
+	cli := actionCLI(t)
+	t.Parallel()
+	env := acctest.NewEnv(t, simulator.Options{})
+	cli.WriteConfig(t, env.ProviderConfig())
+	copyConfiguration(t, filepath.Join("..", "..", "examples", "actions", "thingspace_euicc_profile_action"), cli.Dir)
+	ctx := context.Background()
+
+	if out, err := cli.Run(ctx, nil, "apply", "-auto-approve", "-no-color"); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	if got := env.Sim.AcceptedActions(thingspace.ActionDownloadEnable); got != 1 {
+		t.Errorf("the apply sent %d download_enable requests, want 1 (the action_trigger)", got)
+	}
+	if got := env.Sim.AcceptedActions(thingspace.ActionDisable); got != 0 {
+		t.Errorf("the apply sent %d disable requests, want none: disable_wave_1 runs only when invoked", got)
+	}
+	out, err := cli.Run(ctx, nil, "apply", "-invoke=action.thingspace_euicc_profile_action.disable_wave_1", "-auto-approve", "-no-color")
+	if err != nil {
+		t.Fatalf("invoke: %v\n%s", err, out)
+	}
+	if got := env.Sim.AcceptedActions(thingspace.ActionDisable); got != 1 {
+		t.Errorf("the invocation sent %d disable requests, want 1", got)
+	}
+	if got := env.Sim.AcceptedActions(thingspace.ActionDownloadEnable); got != 1 {
+		t.Errorf("the invocation sent download_enable again (%d in all)", got)
+	}
+	if text := flat(out); !strings.Contains(text, "(2 of 2 device(s) answered)") {
+		t.Errorf("the invocation does not show both devices' answers:\n%s", out)
+	}
+	checkNothingInState(t, cli)
+}
