@@ -138,3 +138,45 @@ func Environment(settings map[string]string) []string {
 	}
 	return env
 }
+
+// CLIVersion is what a Terraform or OpenTofu CLI says it is.
+type CLIVersion struct {
+	// Product is "Terraform" or "OpenTofu".
+	Product      string
+	Major, Minor int
+	// Text is the version as printed, for skip messages ("1.14.4").
+	Text string
+}
+
+// Version asks the CLI what it is (`version`, whose first line is "Terraform v1.14.4" or
+// "OpenTofu v1.12.6": the JSON form does not name the product).
+func (c *CLI) Version(t testing.TB) CLIVersion {
+	t.Helper()
+	out, err := c.Run(context.Background(), nil, "version")
+	var v CLIVersion
+	if err == nil {
+		_, err = fmt.Sscanf(out, "%s v%d.%d", &v.Product, &v.Major, &v.Minor)
+	}
+	if err != nil {
+		t.Fatalf("terraform version: %v\n%s", err, out)
+	}
+	v.Text = strings.TrimPrefix(strings.Fields(out)[1], "v")
+	return v
+}
+
+// AtLeast reports whether the CLI is Terraform major.minor or later.
+func (v CLIVersion) AtLeast(major, minor int) bool {
+	return v.Product == "Terraform" && (v.Major > major || v.Major == major && v.Minor >= minor)
+}
+
+// SkipUnlessActions skips a test of a provider action on a CLI that cannot invoke one:
+// actions came with Terraform 1.14, and OpenTofu has none.
+func (c *CLI) SkipUnlessActions(t testing.TB) {
+	t.Helper()
+	switch v := c.Version(t); {
+	case v.Product == "OpenTofu":
+		t.Skipf("OpenTofu %s has no actions (action blocks, -invoke and action_trigger are Terraform 1.14 features)", v.Text)
+	case !v.AtLeast(1, 14):
+		t.Skipf("actions need Terraform 1.14 or later, this CLI is %s %s", v.Product, v.Text)
+	}
+}

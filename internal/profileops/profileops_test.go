@@ -354,3 +354,48 @@ func TestSendRefusesWhenTheRelayCannotBeRead(t *testing.T) {
 		t.Fatalf("sent %d action(s) although the relay cannot be read", len(sender.sent))
 	}
 }
+
+// The observer hears each callback that moved a device on, in the order the relay stored them:
+// a warning while the device waits, and each device's final answer once. Redeliveries, a late
+// warning and another request's callbacks are not news, so it never hears of them.
+func TestWaitObservedReportsEachStepOfEachDeviceOnce(t *testing.T) {
+	t.Parallel()
+	r := acctest.StartRelay(t)
+	op := newOperator(t, r)
+	r.Post(t, warning(deviceA))
+	r.Post(t, success("another-request", deviceA))
+	r.Post(t, success(requestID, deviceB))
+	r.Post(t, success(requestID, deviceB)) // a redelivery
+
+	var seen []profileops.Observation
+	done := make(chan waitResult, 1)
+	go func() {
+		report, err := op.WaitObserved(context.Background(), requestID, []thingspace.RequestedDevice{deviceA, deviceB},
+			func(o profileops.Observation) { seen = append(seen, o) })
+		done <- waitResult{report, err}
+	}()
+	// A's failure arrives while the wait long-polls; the warning after it comes too late to count.
+	r.Post(t, failure(requestID, deviceA))
+	r.Post(t, warning(deviceA))
+	got := receive(t, done)
+	if got.err != nil {
+		t.Fatalf("WaitObserved: %v", got.err)
+	}
+	if got.report.Status != profileops.StatusFailed {
+		t.Fatalf("report = %+v, want Failed", got.report)
+	}
+	want := []profileops.Observation{
+		{Device: deviceA, Status: thingspace.CallbackStatusWarning, Outcome: thingspace.OutcomePending, Answered: 0, Total: 2},
+		{Device: deviceB, Status: "Success", Outcome: thingspace.OutcomeSuccess, Final: true, Answered: 1, Total: 2},
+		{Device: deviceA, Status: "Failed", Outcome: thingspace.OutcomeFailure, Final: true, Answered: 2, Total: 2,
+			FaultCode: "DeviceService.INPUT_INVALID.DeviceState.Invalid"},
+	}
+	if len(seen) != len(want) {
+		t.Fatalf("observed %d callbacks, want %d:\n got %+v\nwant %+v", len(seen), len(want), seen, want)
+	}
+	for i := range want {
+		if seen[i] != want[i] {
+			t.Errorf("observation %d = %+v, want %+v", i, seen[i], want[i])
+		}
+	}
+}

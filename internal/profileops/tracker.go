@@ -39,7 +39,31 @@ type tracker struct {
 	callbacks int
 	// completedAt is when the relay stored the callback that gave the last device its answer.
 	completedAt time.Time
+	// observer, when set, is told about each callback that moved a device on.
+	observer Observer
 }
+
+// Observation is one callback that moved a requested device on: a progress callback (a warning)
+// while the device has no final answer, or the callback that gave it its final answer.
+// Redeliveries of a final answer and warnings after it change nothing and are not observed.
+//
+// It carries identifiers, statuses and the fault code only, never the device's credential, so
+// an observer can show it to the user as it is.
+type Observation struct {
+	Device thingspace.RequestedDevice
+	// Status is the callback's status as ThingSpace spelt it ("Success", "Failed", "Warning").
+	Status  string
+	Outcome thingspace.Outcome
+	// Final says this callback gave the device its final answer.
+	Final bool
+	// FaultCode is ThingSpace's fault code of a failure, "" otherwise.
+	FaultCode string
+	// Answered and Total count the requested devices with a final answer, this one included.
+	Answered, Total int
+}
+
+// Observer is told about each Observation while a wait follows a request.
+type Observer func(Observation)
 
 type finalAnswer struct {
 	outcome thingspace.Outcome
@@ -79,10 +103,29 @@ func (t *tracker) observe(ctx context.Context, c relaywire.Callback) (done bool)
 		if t.done() {
 			t.completedAt = c.ReceivedAt.UTC()
 		}
+		t.notify(answer, cb)
 	default:
 		tflog.Debug(ctx, "Device progress", t.logFields(c, answer))
+		if t.final[answer.Device] == nil {
+			t.notify(answer, cb)
+		}
 	}
 	return t.done()
+}
+
+// notify tells the observer what cb said about a requested device.
+func (t *tracker) notify(answer thingspace.Answer, cb *thingspace.Callback) {
+	if t.observer == nil {
+		return
+	}
+	o := Observation{
+		Device: t.devices[answer.Device], Status: cb.Status, Outcome: answer.Outcome, Final: answer.Outcome.Final(),
+		Answered: len(t.devices) - t.pending, Total: len(t.devices),
+	}
+	if f := t.final[answer.Device]; o.Final && f != nil {
+		o.FaultCode = f.result.FaultCode
+	}
+	t.observer(o)
 }
 
 func (t *tracker) logFields(c relaywire.Callback, answer thingspace.Answer) map[string]any {

@@ -22,7 +22,16 @@ var ErrNothingStored = errors.New("the relay holds no callback for this requestI
 // When ctx ends first the error wraps ctx.Err(): context.DeadlineExceeded for the create or
 // delete timeout, context.Canceled for an interrupted Terraform run.
 func (o *Operator) Wait(ctx context.Context, requestID string, devices []thingspace.RequestedDevice) (*Report, error) {
+	return o.WaitObserved(ctx, requestID, devices, nil)
+}
+
+// WaitObserved is Wait that also tells observe, as it happens, about each callback that moved a
+// requested device on (see Observation), for a caller that shows progress while it waits. The
+// observer runs on the waiting goroutine, so a slow one delays the wait; nil observes nothing.
+func (o *Operator) WaitObserved(ctx context.Context, requestID string, devices []thingspace.RequestedDevice,
+	observe Observer) (*Report, error) {
 	t := newTracker(requestID, devices)
+	t.observer = observe
 	_, err := o.feed.Follow(ctx, requestID, 0, func(c relaywire.Callback) bool { return t.observe(ctx, c) })
 	return t.report(), err
 }

@@ -32,6 +32,8 @@ type phase struct {
 	unknown string
 	// deviceStateHint says what state a device must be in for the action.
 	deviceStateHint string
+	// resend says where a refused request leaves things and how to try again.
+	resend string
 }
 
 // findTheRequest says how to learn whether ThingSpace accepted a request whose answer was lost.
@@ -52,6 +54,7 @@ func createPhase(typeName string, action thingspace.ProfileAction, deviceStateHi
 		unknown: fmt.Sprintf("No requestId came back, so nothing was saved to state, and the next `terraform apply` sends a new "+
 			"%s request. Before applying again, find out whether ThingSpace accepted this one: %s If it did, adopt that "+
 			"request instead of applying again: `terraform import %s.<name> <requestId>`.", action, findTheRequest, typeName),
+		resend:          "Nothing was saved to state; fix the cause and run `terraform apply` again.",
 		deviceStateHint: deviceStateHint,
 	}
 }
@@ -67,11 +70,28 @@ func destroyPhase(typeName string, action thingspace.ProfileAction, destroyAttri
 		unknown: fmt.Sprintf("No requestId came back and the resource stays in state, so running the destroy again sends a new "+
 			"%s request. Before that, find out whether ThingSpace accepted this one: %s If it did, the profiles are being "+
 			"%s: remove the resource with `terraform state rm %s.<name>` instead.", action, findTheRequest, participle, typeName),
+		resend:          "The resource stays in state; fix the cause and run the destroy again.",
 		deviceStateHint: deviceStateHint,
 	}
 }
 
-func (p phase) creating() bool { return p.timeoutName == "create" }
+// invokePhase is the action thingspace_euicc_profile_action sending action. An action keeps
+// nothing in state, so what follows is only ever the user's next invocation, which sends the
+// request again to every device it lists.
+func invokePhase(action thingspace.ProfileAction, deviceStateHint string) phase {
+	return phase{
+		action:      action,
+		timeoutName: "invoke",
+		next: fmt.Sprintf("An action records nothing in state: invoking it again sends a new %s request to every "+
+			"device it lists, so list only the devices that still need it.", action),
+		late: "ThingSpace keeps trying unreachable devices for a while, and their late callbacks still reach the " +
+			"relay, whose log names the requestId of every callback it stores (\"callback stored\").",
+		unknown: fmt.Sprintf("No requestId came back. Before invoking the action again, which sends a new %s request, "+
+			"find out whether ThingSpace accepted this one: %s", action, findTheRequest),
+		resend:          "Nothing was recorded; fix the cause and invoke the action again.",
+		deviceStateHint: deviceStateHint,
+	}
+}
 
 // actionNotSent: ThingSpace did not answer with a requestId.
 func actionNotSent(p phase, devices []thingspace.RequestedDevice, err error) diag.Diagnostic {
@@ -90,11 +110,7 @@ func actionNotSent(p phase, devices []thingspace.RequestedDevice, err error) dia
 	if hint := p.actionHint(thingspace.ErrorCode(err)); hint != "" {
 		detail += " " + hint
 	}
-	if p.creating() {
-		detail += " Nothing was saved to state; fix the cause and run `terraform apply` again."
-	} else {
-		detail += " The resource stays in state; fix the cause and run the destroy again."
-	}
+	detail += " " + p.resend
 	return diag.NewErrorDiagnostic(fmt.Sprintf("Cannot send the %s request to ThingSpace", p.action), detail)
 }
 
@@ -284,11 +300,12 @@ func settingInClear(s setting) diag.Diagnostic {
 			"this machine.", s.attr, s.attr, s.env))
 }
 
-// missingDefault: neither the resource nor the provider sets a value ThingSpace requires.
-func missingDefault(s setting) diag.Diagnostic {
+// missingDefault: neither the resource (or action: object says which) nor the provider sets a
+// value ThingSpace requires.
+func missingDefault(s setting, object string) diag.Diagnostic {
 	return diag.NewAttributeErrorDiagnostic(path.Root(s.attr), "Missing "+s.attr,
-		fmt.Sprintf("ThingSpace needs %s, and neither this resource nor the provider sets it. Set %s on this "+
-			"resource, or %s in the provider block, or the %s environment variable.", s.attr, s.attr, s.attr, s.env))
+		fmt.Sprintf("ThingSpace needs %s, and neither this %s nor the provider sets it. Set %s on this %s, or %s "+
+			"in the provider block, or the %s environment variable.", s.attr, object, s.attr, object, s.attr, s.env))
 }
 
 // unexpectedProviderData: the resource was handed something Configure never hands out.

@@ -23,8 +23,11 @@ import (
 // go test ./internal/provider/ -run TestDiagnosticWording -update, then review the diff.
 var updateGolden = flag.Bool("update", false, "rewrite the golden files of TestDiagnosticWording")
 
-// The phases whose wording the golden files hold: the enablement's, and the download's.
+// The phases whose wording the golden files hold: the enablement's, the download's and the
+// action's.
 var (
+	actionEnable     = invokePhase(thingspace.ActionEnable, actionStateHints[thingspace.ActionEnable])
+	actionDisable    = invokePhase(thingspace.ActionDisable, actionStateHints[thingspace.ActionDisable])
 	enablementCreate = enablement.createPhase(thingspace.ActionEnable)
 	enablementDelete = enablement.destroyPhase()
 	downloadCreate   = download.createPhase(thingspace.ActionDownloadEnable)
@@ -49,6 +52,8 @@ func TestDiagnosticWording(t *testing.T) {
 	deviceStateInvalid := &thingspace.Error{HTTPStatus: 400, Envelope: thingspace.EnvelopeM2M,
 		Code: "DeviceProfileService." + thingspace.CodeDeviceStateInvalid, ShortCode: thingspace.CodeDeviceStateInvalid,
 		Message: "The device is not active.", Operation: "download_enable profile", Attempts: 1}
+	disableStateInvalid := *deviceStateInvalid
+	disableStateInvalid.Operation = "disable profile"
 	relayRefused := fmt.Errorf("%w: %w", profileops.ErrRelayUnreadable, &relayclient.StatusError{StatusCode: 401})
 	relayDown := errors.New(`giving up on the relay after 10 consecutive failures: Get "http://127.0.0.1:1/v1/requests/R-1": connection refused`)
 	failures := []thingspace.DeviceResult{
@@ -75,11 +80,18 @@ func TestDiagnosticWording(t *testing.T) {
 		"download_wait_ended_create_timeout":    {waitEnded(downloadCreate, "R-1", 30*time.Minute, report, context.DeadlineExceeded)},
 		"download_wait_ended_delete_timeout":    {waitEnded(downloadDelete, "R-2", 5*time.Minute, report, context.DeadlineExceeded)},
 		"download_import_failed_nothing_stored": {importFailed(download.request, "R-1", profileops.ErrNothingStored)},
+		"invoke_not_sent_device_state":          {actionNotSent(actionDisable, devices, &disableStateInvalid)},
+		"invoke_outcome_unknown":                {actionNotSent(actionEnable, devices, lostAnswer)},
+		"invoke_device_failures":                deviceFailures(actionEnable, "R-1", failures[:2]),
+		"invoke_wait_ended_timeout":             {waitEnded(actionEnable, "R-1", 2*time.Minute, report, context.DeadlineExceeded)},
+		"invoke_wait_ended_interrupted":         {waitEnded(actionEnable, "R-1", 30*time.Minute, report, context.Canceled)},
+		"invoke_missing_default":                {missingDefault(settingSmsrOid, "action")},
+		"invoke_provider_not_ready":             {providerNotReady("invoke the action")},
 		"provider_not_ready":                    {providerNotReady("import")},
 		"refresh_failed":                        {refreshFailed("R-1", relayDown)},
 		"import_failed_nothing_stored":          {importFailed("enable", "R-1", profileops.ErrNothingStored)},
 		"import_failed_other":                   {importFailed("enable", "R-1", errors.New("the relay holds 2 callback(s) for request R-1 but none names a device by EID"))},
-		"missing_default":                       {missingDefault(settingAccountName)},
+		"missing_default":                       {missingDefault(settingAccountName, "resource")},
 		"missing_setting":                       {missingSetting(settingRelayURL, "the address of the thingspace-relay that receives ThingSpace's callbacks")},
 		"missing_credential_none":               {missingCredential(thingspace.OAuthCredentials, "client_id", false)},
 		"missing_credential_half_with_token":    {missingCredential(thingspace.M2MCredentials, "password", true)},

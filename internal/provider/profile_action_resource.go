@@ -102,8 +102,8 @@ func (r *profileActionResource) Schema(ctx context.Context, _ resource.SchemaReq
 			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 		},
 		devicesAttributeName: devicesAttribute(r.kind),
-		"account_name":       defaultedString(settingAccountName, importGuesses, "Billing account of the devices, leading zeros included (for example `0000123456-00001`)."),
-		"smsr_oid":           defaultedString(settingSmsrOid, importGuesses, "Object id of the SM-SR system that manages the devices' eUICCs (for example `1.3.6.1.4.1.31746.1.500.200.101.5`)."),
+		"account_name":       defaultedString(settingAccountName, importGuesses, accountNameWhat),
+		"smsr_oid":           defaultedString(settingSmsrOid, importGuesses, smsrOidWhat),
 		"timeouts":           timeoutsAttribute(ctx, r.kind),
 		"status": schema.StringAttribute{
 			Computed: true,
@@ -127,39 +127,56 @@ func (r *profileActionResource) Schema(ctx context.Context, _ resource.SchemaReq
 }
 
 func devicesAttribute(k profileActionKind) schema.ListNestedAttribute {
+	d := devicesSpec(k.devicesPurpose, k.iccidPurpose)
 	return schema.ListNestedAttribute{
 		Required: true,
-		MarkdownDescription: fmt.Sprintf("%s; 1 to %d devices, no EID twice. All are sent in one request. Adding, "+
-			"removing or changing a device replaces the resource (a new %s request); reordering the list does not, "+
-			"nor does completing an ICCID right after an import that could not know it (every callback for that "+
-			"device failed).",
-			k.devicesPurpose, thingspace.DefaultMaxDevicesPerRequest, k.request),
+		MarkdownDescription: fmt.Sprintf("%s Adding, removing or changing a device replaces the resource (a new %s "+
+			"request); reordering the list does not, nor does completing an ICCID right after an import that could "+
+			"not know it (every callback for that device failed).", d.description, k.request),
 		// eid and iccid are required, but declared optional and required by a validator: see
 		// validators.RequiredAttributes for the framework behaviour this avoids.
 		NestedObject: schema.NestedAttributeObject{
 			Attributes: map[string]schema.Attribute{
-				"eid": schema.StringAttribute{
-					Optional: true,
-					MarkdownDescription: "Required. The eUICC identifier: decimal digits, at most 32. A value that fails " +
-						"the GSMA check (32 digits, value modulo 97 equal to 1) is accepted with a warning.",
-					Validators: []validator.String{validators.EID()},
-				},
-				"iccid": schema.StringAttribute{
-					Optional: true,
-					MarkdownDescription: "Required. " + k.iccidPurpose + ": 18 to 22 decimal digits. " +
-						"A value whose last digit is not a valid Luhn check digit is accepted with a warning.",
-					Validators: []validator.String{validators.ICCID()},
-				},
+				"eid":   schema.StringAttribute{Optional: true, MarkdownDescription: d.eid, Validators: d.eidValidators},
+				"iccid": schema.StringAttribute{Optional: true, MarkdownDescription: d.iccid, Validators: d.iccidValidators},
 			},
-			Validators: []validator.Object{validators.RequiredAttributes("eid", "iccid")},
+			Validators: d.deviceValidators,
 		},
-		Validators: []validator.List{
-			listvalidator.SizeBetween(1, thingspace.DefaultMaxDevicesPerRequest),
-			validators.UniqueAttribute("eid"),
-		},
+		Validators: d.listValidators,
 		PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplaceIf(devicesChanged,
 			"Replaces the resource when a device is added, removed or changed; a reordered list is updated in place.",
 			"Replaces the resource when a device is added, removed or changed; a reordered list is updated in place.")},
+	}
+}
+
+// deviceList is what every `devices` list of profile actions says and checks, whichever schema
+// package declares it: a resource's, or the action's. The framework has one attribute type per
+// schema package, so the pieces are shared rather than the attribute.
+type deviceList struct {
+	// description, eid and iccid describe the list and a device's two attributes.
+	description, eid, iccid        string
+	eidValidators, iccidValidators []validator.String
+	deviceValidators               []validator.Object
+	listValidators                 []validator.List
+}
+
+// devicesSpec is the devices list; purpose and iccidPurpose begin the descriptions of the list
+// and of a device's iccid.
+func devicesSpec(purpose, iccidPurpose string) deviceList {
+	return deviceList{
+		description: fmt.Sprintf("%s; 1 to %d devices, no EID twice. All are sent in one request.",
+			purpose, thingspace.DefaultMaxDevicesPerRequest),
+		eid: "Required. The eUICC identifier: decimal digits, at most 32. A value that fails " +
+			"the GSMA check (32 digits, value modulo 97 equal to 1) is accepted with a warning.",
+		iccid: "Required. " + iccidPurpose + ": 18 to 22 decimal digits. " +
+			"A value whose last digit is not a valid Luhn check digit is accepted with a warning.",
+		eidValidators:    []validator.String{validators.EID()},
+		iccidValidators:  []validator.String{validators.ICCID()},
+		deviceValidators: []validator.Object{validators.RequiredAttributes("eid", "iccid")},
+		listValidators: []validator.List{
+			listvalidator.SizeBetween(1, thingspace.DefaultMaxDevicesPerRequest),
+			validators.UniqueAttribute("eid"),
+		},
 	}
 }
 
@@ -259,7 +276,7 @@ func (r *profileActionResource) Create(ctx context.Context, req resource.CreateR
 		return
 	}
 
-	report, waitErr := r.wait(ctx, operator, requestID, devices, timeout)
+	report, waitErr := waitFor(ctx, operator, requestID, devices, timeout, nil)
 	resp.Diagnostics.Append(plan.applyReport(report)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, model)...)
 	resp.Diagnostics.Append(waitOutcome(p, requestID, timeout, report, waitErr)...)
@@ -352,7 +369,7 @@ func (r *profileActionResource) Delete(ctx context.Context, req resource.DeleteR
 		return
 	}
 	ctx = tflog.SetField(ctx, string(r.kind.destroyAction)+"_request_id", requestID)
-	report, err := r.wait(ctx, operator, requestID, devices, timeout)
+	report, err := waitFor(ctx, operator, requestID, devices, timeout, nil)
 	resp.Diagnostics.Append(waitOutcome(p, requestID, timeout, report, err)...)
 }
 
@@ -408,12 +425,13 @@ func (r *profileActionResource) ModifyPlan(ctx context.Context, req resource.Mod
 	}
 }
 
-// wait follows a request until every device answered or the timeout passed.
-func (r *profileActionResource) wait(ctx context.Context, operator *profileops.Operator, requestID string,
-	devices []thingspace.RequestedDevice, timeout time.Duration) (*profileops.Report, error) {
+// waitFor follows a request until every device answered or the timeout passed, telling observe
+// (if not nil) about each callback that moved a device on.
+func waitFor(ctx context.Context, operator *profileops.Operator, requestID string,
+	devices []thingspace.RequestedDevice, timeout time.Duration, observe profileops.Observer) (*profileops.Report, error) {
 	waitCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	return operator.Wait(waitCtx, requestID, devices)
+	return operator.WaitObserved(waitCtx, requestID, devices, observe)
 }
 
 // devicesChanged asks for replacement unless the planned devices are the prior ones reordered:

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -17,6 +18,7 @@ import (
 var (
 	_ provider.Provider              = (*thingspaceProvider)(nil)
 	_ provider.ProviderWithFunctions = (*thingspaceProvider)(nil)
+	_ provider.ProviderWithActions   = (*thingspaceProvider)(nil)
 )
 
 // TypeName is the provider's type name: every resource type starts with "thingspace_".
@@ -71,4 +73,9 @@ func (p *thingspaceProvider) DataSources(context.Context) []func() datasource.Da
 
 func (p *thingspaceProvider) Functions(context.Context) []func() function.Function {
 	return []func() function.Function{NewEIDValidFunction, NewICCIDValidFunction}
+}
+
+// Actions are what Terraform 1.14 and later can invoke; older CLIs and OpenTofu never ask.
+func (p *thingspaceProvider) Actions(context.Context) []func() action.Action {
+	return []func() action.Action{NewEuiccProfileAction}
 }

@@ -164,6 +164,7 @@ func (p *thingspaceProvider) Configure(ctx context.Context, req provider.Configu
 	}
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.ActionData = data
 }
 
 // connect builds the one ThingSpace client and the one relay client this provider instance

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	actionschema "github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -32,8 +34,8 @@ const (
 // defaultedString is an input that falls back to the provider's default, which ModifyPlan
 // copies into the plan so the reviewer sees the value that will be sent.
 func defaultedString(s setting, imported importKnowledge, what string) schema.StringAttribute {
-	description := fmt.Sprintf("%s Defaults to the provider's `%s` (or `%s`); the plan shows the value that "+
-		"will be sent. Changing it replaces the resource", what, s.attr, s.env)
+	description := fmt.Sprintf("%s; the plan shows the value that will be sent. Changing it replaces the resource",
+		defaultedDescription(s, what))
 	replace := stringplanmodifier.RequiresReplace()
 	if imported == importGuesses {
 		description += ", except right after an import, which cannot know it: the configured value is then recorded in place"
@@ -68,7 +70,7 @@ func planProviderDefault(ctx context.Context, req resource.ModifyPlanRequest, re
 		// on a guess; a new one shows "known after apply".
 		return
 	case providerValue.value == "":
-		resp.Diagnostics.Append(missingDefault(s))
+		resp.Diagnostics.Append(missingDefault(s, "resource"))
 		return
 	}
 	planned := types.StringValue(providerValue.value)
@@ -81,4 +83,40 @@ func planProviderDefault(ctx context.Context, req resource.ModifyPlanRequest, re
 	if !prior.IsNull() && !prior.IsUnknown() {
 		resp.RequiresReplace = append(resp.RequiresReplace, attr)
 	}
+}
+
+// What account_name and smsr_oid are, for every resource and action that declares them.
+const (
+	accountNameWhat = "Billing account of the devices, leading zeros included (for example `0000123456-00001`)."
+	smsrOidWhat     = "Object id of the SM-SR system that manages the devices' eUICCs (for example `1.3.6.1.4.1.31746.1.500.200.101.5`)."
+)
+
+// defaultedDescription begins the description of an input that falls back to the provider's s.
+func defaultedDescription(s setting, what string) string {
+	return fmt.Sprintf("%s Defaults to the provider's `%s` (or `%s`)", what, s.attr, s.env)
+}
+
+// defaultedActionString is defaultedString for an action: it has no plan to show the value in,
+// and nothing to replace.
+func defaultedActionString(s setting, what string) actionschema.StringAttribute {
+	return actionschema.StringAttribute{
+		Optional:            true,
+		MarkdownDescription: defaultedDescription(s, what) + ".",
+		Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+	}
+}
+
+// invokeDefault is the value an action sends for an input built by defaultedActionString: the
+// configured one, or else the provider's. The provider is configured with known values by the
+// time an action runs, so an unknown provider value is not expected; it reads as missing.
+func invokeDefault(s setting, configured types.String, providerValue resolved) (string, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	switch {
+	case !configured.IsNull() && !configured.IsUnknown():
+		return configured.ValueString(), nil
+	case providerValue.unknown || providerValue.value == "":
+		diags.Append(missingDefault(s, "action"))
+		return "", diags
+	}
+	return providerValue.value, nil
 }
