@@ -38,7 +38,7 @@ var (
 
 // startRelay starts a relay on a free loopback port with the test credentials, stopped at the
 // end of the test.
-func startRelay(t *testing.T, storeDSN string, adjust ...func(*Config)) *Running {
+func startRelay(t testing.TB, storeDSN string, adjust ...func(*Config)) *Running {
 	t.Helper()
 	cfg := Config{
 		Listen:           "127.0.0.1:0",

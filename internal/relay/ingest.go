@@ -125,13 +125,10 @@ func parseIncoming(body []byte) (incoming, error) {
 	if !utf8.Valid(body) {
 		return incoming{}, errors.New("the body is not valid UTF-8")
 	}
+	// The body is decoded once, its top level only: everything below works on these fields.
 	var fields map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&fields); err != nil || fields == nil {
-		return incoming{}, errors.New("the body is not a JSON object")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return incoming{}, errors.New("the body has data after the JSON object")
+	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
+		return incoming{}, notAnObject(body)
 	}
 	env, err := thingspace.TakeEnvelope(fields)
 	if err != nil {
@@ -142,6 +139,16 @@ func parseIncoming(body []byte) (incoming, error) {
 		Payload:   canonicalJSON(fields),
 		DedupKey:  thingspace.DeliveryKey(fields),
 	}}, nil
+}
+
+// notAnObject says what is wrong with a body that did not decode as one JSON object.
+func notAnObject(body []byte) error {
+	var fields map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&fields); err == nil && fields != nil {
+		return errors.New("the body has data after the JSON object")
+	}
+	return errors.New("the body is not a JSON object")
 }
 
 func (in incoming) validate() error {

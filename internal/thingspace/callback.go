@@ -1,7 +1,6 @@
 package thingspace
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -150,89 +149,64 @@ type Envelope struct {
 // TakeEnvelope reads the envelope from a callback's top-level fields and deletes the echoed
 // credentials from fields in every spelling, so what remains can be stored. The same field
 // given twice in different spellings with different values is an error: the message is
-// ambiguous, and guessing could authenticate or file it wrongly.
+// ambiguous, and guessing could authenticate or file it wrongly. It reads the fields in one pass
+// and decodes only the three strings it needs: a receiver runs it on every callback.
 func TakeEnvelope(fields map[string]json.RawMessage) (Envelope, error) {
-	var env Envelope
-	var err error
-	if env.Username, _, err = takeString(fields, fieldUsername, true); err != nil {
-		return env, err
+	var username, password, requestID envelopeField
+	for name, raw := range fields {
+		switch canonicalFieldName(name) {
+		case fieldUsername:
+			delete(fields, name)
+			username.add(raw)
+		case fieldPassword:
+			delete(fields, name)
+			password.add(raw)
+		case fieldRequestID:
+			requestID.add(raw)
+		}
 	}
-	if env.Password, _, err = takeString(fields, fieldPassword, true); err != nil {
-		return env, err
+	for _, f := range []struct {
+		name  string
+		field envelopeField
+	}{{fieldUsername, username}, {fieldPassword, password}, {fieldRequestID, requestID}} {
+		if f.field.conflict {
+			return Envelope{}, fmt.Errorf("the callback has %s twice, in different spellings and with different values", f.name)
+		}
 	}
-	env.RequestID, env.HasRequestID, err = takeString(fields, fieldRequestID, false)
-	return env, err
+	return Envelope{
+		RequestID: requestID.value, HasRequestID: requestID.found,
+		Username: username.value, Password: password.value,
+	}, nil
 }
 
-// takeString finds the string field with this canonical name in any spelling, deleting every
-// spelling of it when remove is set.
-func takeString(fields map[string]json.RawMessage, canonical string, remove bool) (value string, found bool, err error) {
-	for name, raw := range fields {
-		if canonicalFieldName(name) != canonical {
-			continue
-		}
-		if remove {
-			delete(fields, name)
-		}
-		var v string
-		if json.Unmarshal(raw, &v) != nil {
-			continue
-		}
-		if found && v != value {
-			return "", false, fmt.Errorf("the callback has %s twice, in different spellings and with different values", canonical)
-		}
-		value, found = v, true
+// envelopeField gathers one envelope field from all its spellings. A value that is not a
+// string does not count.
+type envelopeField struct {
+	value           string
+	found, conflict bool
+}
+
+func (f *envelopeField) add(raw json.RawMessage) {
+	v, ok := decodeString(raw)
+	switch {
+	case !ok:
+	case f.found && v != f.value:
+		f.conflict = true
+	default:
+		f.value, f.found = v, true
 	}
-	return value, found, nil
 }
 
 // DeliveryKey identifies a callback message apart from its delivery: two deliveries of the
 // same message, one redelivered with a higher callbackCount or in another spelling of the field
 // names, have the same key. fields must no longer hold the credentials (TakeEnvelope).
+//
+// The key is the SHA-256 of the message in canonical form (see canonical.go): top-level and
+// nested keys in canonical form and sorted, identifier kinds in lower case, callbackCount left
+// out. Where one field is given in several spellings, the last one counts: in document order
+// within an object, in byte order of the names at the top level (a map has no order).
 func DeliveryKey(fields map[string]json.RawMessage) [32]byte {
-	canonical := make(map[string]any, len(fields))
-	for name, raw := range fields {
-		key := canonicalFieldName(name)
-		if key == fieldCallbackCount {
-			continue
-		}
-		canonical[key] = canonicalValue(raw)
-	}
-	// Maps marshal with sorted keys, so equal content gives equal bytes.
-	b, _ := json.Marshal(canonical) // decoded JSON always encodes
-	return sha256.Sum256(b)
-}
-
-// canonicalValue decodes raw with every object key in canonical form, recursively, and every
-// identifier kind in lower case (ThingSpace writes `eid` on one page and `EID` on another).
-func canonicalValue(raw json.RawMessage) any {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if dec.Decode(&v) != nil {
-		return string(raw)
-	}
-	return canonicalKeys(v)
-}
-
-func canonicalKeys(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			key := canonicalFieldName(k)
-			if kind, ok := e.(string); ok && key == "kind" {
-				e = strings.ToLower(kind)
-			}
-			out[key] = canonicalKeys(e)
-		}
-		return out
-	case []any:
-		for i := range x {
-			x[i] = canonicalKeys(x[i])
-		}
-	}
-	return v
+	return sha256.Sum256(canonicalForm(fields))
 }
 
 // decodeInto returns a setter that leaves *dst untouched unless raw decodes completely, so a

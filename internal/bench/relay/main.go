@@ -5,7 +5,7 @@
 // long-polls, the last two both over plain HTTP/1.1 and over TLS (HTTP/2, with a self-signed
 // certificate made at run time); then writes its section of BENCHMARKS.md.
 //
-//	go run ./internal/bench/relay [-stores sqlite,postgres] [-postgres-url URL] [-out BENCHMARKS.md]
+//	go run ./internal/bench/relay [-stores sqlite,postgres] [-postgres-url URL] [-relay-bin PATH] [-out BENCHMARKS.md]
 package main
 
 import (
@@ -27,6 +27,7 @@ import (
 type options struct {
 	stores      []string
 	postgresURL string
+	relayBin    string
 	out         string
 	senders     int
 	callbacks   int
@@ -56,6 +57,7 @@ func parseFlags() (options, error) {
 	}
 	flag.StringVar(&stores, "stores", "sqlite,postgres", "stores to measure, comma-separated")
 	flag.StringVar(&o.postgresURL, "postgres-url", defaultPG, "PostgreSQL server (default $THINGSPACE_TEST_POSTGRES_URL, else the local server)")
+	flag.StringVar(&o.relayBin, "relay-bin", "", "measure this thingspace-relay binary instead of building the checkout's (to compare two builds under the same load)")
 	flag.StringVar(&o.out, "out", "", "markdown file to update (default BENCHMARKS.md at the module root; \"-\" for none)")
 	flag.IntVar(&o.senders, "senders", 64, "concurrent ingest connections")
 	flag.IntVar(&o.callbacks, "callbacks", 30000, "callbacks sent in the throughput run")
@@ -92,9 +94,11 @@ func run(o options) error {
 	}
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	bin, err := relayproc.Build(ctx, dir)
-	if err != nil {
-		return err
+	bin := o.relayBin
+	if bin == "" {
+		if bin, err = relayproc.Build(ctx, dir); err != nil {
+			return err
+		}
 	}
 	cert, err := selfSignedCert(dir)
 	if err != nil {
