@@ -132,19 +132,20 @@ func fleetOutcome(action thingspace.ProfileAction, timeoutName string, timeout t
 	}
 	why := fmt.Sprintf("After %s (timeouts.%s), %d device(s) of the fleet still had no final answer to the %s request", timeout, timeoutName, len(stillPending), action)
 	summary := fmt.Sprintf("Timed out waiting for %d device(s) of the fleet", len(stillPending))
+	next := "Their requestIds are saved in state with status Pending: each refresh (`terraform plan` or `apply`) reads " +
+		"their callbacks from the relay and records their answers, and nothing is sent to them again."
 	switch {
 	case errors.Is(waitErr, context.Canceled):
 		why = fmt.Sprintf("Terraform was interrupted before %d device(s) of the fleet had a final answer to the %s request", len(stillPending), action)
 		summary = fmt.Sprintf("Interrupted while waiting for %d device(s) of the fleet", len(stillPending))
 	case waitErr != nil && !errors.Is(waitErr, context.DeadlineExceeded):
-		why = fmt.Sprintf("%s\n\nThe relay could not be followed, so %d device(s) of the fleet have no final answer to the %s request. "+
-			"Check that the relay is running and that relay_url / %s and relay_token / %s are right", sentence(waitErr),
-			len(stillPending), action, settingRelayURL.env, settingRelayToken.env)
+		why = fmt.Sprintf("%s\n\n%d device(s) of the fleet have no final answer to the %s request yet", sentence(waitErr), len(stillPending), action)
 		summary = fmt.Sprintf("Cannot follow %d device(s) of the fleet on the relay", len(stillPending))
+		next = fmt.Sprintf("Check that the relay is running and that relay_url / %s and relay_token / %s are right. %s",
+			settingRelayURL.env, settingRelayToken.env, next)
+	default:
+		next += " To wait longer in the apply itself, raise timeouts." + timeoutName + "."
 	}
-	next := "Their requestIds are saved in state with status Pending: each refresh (`terraform plan` or `apply`) reads " +
-		"their callbacks from the relay and records their answers, and nothing is sent to them again. To wait longer " +
-		"in the apply itself, raise timeouts." + timeoutName + "."
 	if action == thingspace.ActionDisable {
 		next = "The devices were removed from the fleet anyway; check them in ThingSpace."
 	}
