@@ -410,7 +410,8 @@ func (r *fleetEnablementResource) ModifyPlan(ctx context.Context, req resource.M
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if plan.Devices.IsUnknown() {
+	if !fullyKnown(plan.Devices) {
+		// Which devices change is known at apply time only: so is every computed value.
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("results"), types.MapUnknown(fleetResultObjectType))...)
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), types.StringUnknown())...)
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("failed_devices"), types.ListUnknown(types.StringType))...)
@@ -551,6 +552,19 @@ func fleetICCIDs(ctx context.Context, devices types.Map) (map[string]string, dia
 	}
 	diags := devices.ElementsAs(ctx, &iccids, false)
 	return iccids, diags
+}
+
+// fullyKnown reports whether a map and every value in it are known.
+func fullyKnown(m types.Map) bool {
+	if m.IsUnknown() {
+		return false
+	}
+	for _, v := range m.Elements() {
+		if v.IsUnknown() {
+			return false
+		}
+	}
+	return true
 }
 
 // fleetChange is what an apply does to an existing fleet.

@@ -414,3 +414,28 @@ func TestAccFleet_disableOnDestroy(t *testing.T) {
 		),
 	})
 }
+
+func TestAccFleet_changedAccountReplacesTheFleet(t *testing.T) {
+	env := acctest.NewEnv(t, simulator.Options{})
+	devices := eids(2)
+	moved := *env
+	moved.AccountName = simulator.TestAccount
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps: []resource.TestStep{
+			{Config: fleetConfig(env, devices, "")},
+			{
+				// The provider's default account changed: the plan shows the new value and the
+				// replacement it causes, which sends every device again.
+				Config: fleetConfig(&moved, devices, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(fleetAddress, plancheck.ResourceActionDestroyBeforeCreate),
+					plancheck.ExpectKnownValue(fleetAddress, tfjsonpath.New("account_name"), knownvalue.StringExact(simulator.TestAccount)),
+					plancheck.ExpectUnknownValue(fleetAddress, tfjsonpath.New("id")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{fleetValue("status", knownvalue.StringExact("Success"))},
+				Check:             checkSent(env, thingspace.ActionEnable, 2, eidList(devices[0], devices[1], devices[0], devices[1])...),
+			},
+		},
+	})
+}
