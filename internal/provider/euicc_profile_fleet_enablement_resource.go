@@ -251,7 +251,7 @@ func (r *fleetEnablementResource) Read(ctx context.Context, req resource.ReadReq
 		}
 		entries.record(requestID, report)
 	}
-	resp.Diagnostics.Append(state.setEntries(ctx, entries)...)
+	resp.Diagnostics.Append(state.setEntries(entries)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -274,7 +274,7 @@ func (r *fleetEnablementResource) Update(ctx context.Context, req resource.Updat
 	ctx = tflog.SetField(ctx, "fleet_id", prior.ID.ValueString())
 	plan.ID = prior.ID
 	if len(change.enable) == 0 && len(change.disable) == 0 {
-		resp.Diagnostics.Append(plan.setEntries(ctx, change.kept)...)
+		resp.Diagnostics.Append(plan.setEntries(change.kept)...)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		resp.Diagnostics.Append(clearImportGuesses(ctx, resp.Private)...)
 		return
@@ -382,7 +382,7 @@ func (r *fleetEnablementResource) ImportState(ctx context.Context, req resource.
 	var diags diag.Diagnostics
 	imported.Devices, diags = types.MapValueFrom(ctx, types.StringType, iccids)
 	resp.Diagnostics.Append(diags...)
-	resp.Diagnostics.Append(imported.setEntries(ctx, entries)...)
+	resp.Diagnostics.Append(imported.setEntries(entries)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &imported)...)
 	resp.Diagnostics.Append(recordImportGuesses(ctx, resp.Private, guessed)...)
 }
@@ -487,7 +487,7 @@ func (r *fleetEnablementResource) run(ctx context.Context, operator *profileops.
 	})
 	// Written before waiting, as the enablement does, so that whatever ends the wait, the state
 	// holds every requestId and the devices still pending on it.
-	diags.Append(model.setEntries(ctx, entries)...)
+	diags.Append(model.setEntries(entries)...)
 	diags.Append(state.Set(ctx, model)...)
 	if diags.HasError() {
 		return true
@@ -501,7 +501,7 @@ func (r *fleetEnablementResource) run(ctx context.Context, operator *profileops.
 	}
 	diags.Append(fleetOutcome(thingspace.ActionEnable, timeoutName, timeout, waited[:len(sent)])...)
 	diags.Append(fleetOutcome(thingspace.ActionDisable, timeoutName, timeout, waited[len(sent):])...)
-	diags.Append(model.setEntries(ctx, entries)...)
+	diags.Append(model.setEntries(entries)...)
 	diags.Append(state.Set(ctx, model)...)
 	return true
 }
@@ -521,7 +521,7 @@ func (m *fleetModel) fleetRequest(action thingspace.ProfileAction, devices []thi
 }
 
 // setEntries records the devices' results, and the status and failed devices they add up to.
-func (m *fleetModel) setEntries(_ context.Context, entries fleetEntries) diag.Diagnostics {
+func (m *fleetModel) setEntries(entries fleetEntries) diag.Diagnostics {
 	values := make(map[string]attr.Value, len(entries))
 	for eid, entry := range entries {
 		values[eid] = entry
