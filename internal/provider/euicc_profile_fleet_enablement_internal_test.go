@@ -16,7 +16,9 @@ import (
 // enable, which disable, and which keep their result untouched.
 func TestPlanFleetChange(t *testing.T) {
 	ctx := context.Background()
-	device := func(eid string) thingspace.RequestedDevice { return thingspace.RequestedDevice{EID: eid, ICCID: "89148000000840784" + eid} }
+	device := func(eid string) thingspace.RequestedDevice {
+		return thingspace.RequestedDevice{EID: eid, ICCID: "89148000000840784" + eid}
+	}
 	prior := fleetModel{
 		Devices: types.MapValueMust(types.StringType, map[string]attr.Value{
 			"01": types.StringValue(device("01").ICCID), // succeeded: kept
