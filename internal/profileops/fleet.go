@@ -72,6 +72,7 @@ func (o *Operator) SendFleet(ctx context.Context, req FleetRequest, onSent func(
 	var send func(devices []thingspace.RequestedDevice)
 	send = func(devices []thingspace.RequestedDevice) {
 		defer wg.Done()
+		ctx := ownLogFields(ctx, "devices", len(devices))
 		requestID, err := o.sendInSlot(ctx, slots, Request{
 			Action: req.Action, Devices: devices, AccountName: req.AccountName, SmsrOid: req.SmsrOid,
 		})
@@ -144,10 +145,18 @@ func (o *Operator) WaitFleet(ctx context.Context, requests []Sent) []Waited {
 	var wg sync.WaitGroup
 	for i, s := range requests {
 		wg.Go(func() {
+			ctx := ownLogFields(ctx, FieldRequestID, s.RequestID)
 			report, err := o.Wait(ctx, s.RequestID, s.Devices)
 			out[i] = Waited{Sent: s, Report: report, Err: err}
 		})
 	}
 	wg.Wait()
 	return out
+}
+
+// ownLogFields returns ctx with a field added, and with it a copy of the logger's fields that
+// only this goroutine uses: tflog masks secrets in the fields of a context in place, so
+// goroutines logging through one context would race on them.
+func ownLogFields(ctx context.Context, key string, value any) context.Context {
+	return tflog.SetField(ctx, key, value)
 }

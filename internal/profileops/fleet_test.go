@@ -6,10 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/acctest"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/profileops"
@@ -162,7 +166,8 @@ func TestSendFleetSplitsOnlyWhatThingSpaceRefusesAsTooMany(t *testing.T) {
 	// ThingSpace: its request fails with another code and is not sent again.
 	sender := &fleetSender{limit: 2, failFor: devices[0].EID}
 	op := profileops.New(sender, acctest.StartRelay(t).Client(t))
-	sent, unsent := op.SendFleet(context.Background(), profileops.FleetRequest{
+	ctx, logs := maskingContext(t)
+	sent, unsent := op.SendFleet(ctx, profileops.FleetRequest{
 		Action: thingspace.ActionEnable, Devices: devices, AccountName: "a", SmsrOid: smsr,
 	}, nil)
 
@@ -175,6 +180,9 @@ func TestSendFleetSplitsOnlyWhatThingSpaceRefusesAsTooMany(t *testing.T) {
 	if len(unsent) != 1 || !slices.Equal(eidsOf(unsent[0].Devices), eidsOf(devices[:2])) ||
 		thingspace.ErrorCode(unsent[0].Err) != thingspace.CodeDeviceNotFound {
 		t.Fatalf("unsent = %+v, want the first two devices with DeviceNotFound", unsent)
+	}
+	if n := strings.Count(logs.String(), "sending it in two halves"); n != 2 {
+		t.Errorf("logged %d splits, want 2:\n%s", n, logs.String())
 	}
 }
 
@@ -209,6 +217,17 @@ func TestSendFleetSendsNothingWhenTheRelayCannotBeRead(t *testing.T) {
 	if len(sender.sizes()) != 0 {
 		t.Fatal("a request was sent although the relay cannot be read")
 	}
+}
+
+// maskingContext logs as the provider does: through a root logger that masks secrets, which
+// tflog applies to the context's fields in place, so goroutines must not share them (go test
+// -race tells).
+func maskingContext(t *testing.T) (context.Context, *testsupport.SyncBuffer) {
+	out := &testsupport.SyncBuffer{}
+	ctx := tflogtest.RootLogger(context.Background(), out)
+	ctx = tflog.SetField(ctx, "resource", "fleet")
+	ctx = tflog.MaskAllFieldValuesStrings(ctx, "a-secret")
+	return ctx, out
 }
 
 // barrierFeed serves each request's success callbacks only once every expected request is
@@ -257,9 +276,13 @@ func TestWaitFleetFollowsEveryRequestAtOnce(t *testing.T) {
 	for _, r := range requests {
 		feed.devices[r.RequestID] = r.Devices
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), hang)
+	logCtx, logs := maskingContext(t)
+	ctx, cancel := context.WithTimeout(logCtx, hang)
 	defer cancel()
 	waited := profileops.New(&recordingSender{}, feed).WaitFleet(ctx, requests)
+	if n := strings.Count(logs.String(), profileops.MsgFinalAnswer); n != len(devices) {
+		t.Errorf("logged %d final answers, want one per device:\n%s", n, logs.String())
+	}
 	for i, w := range waited {
 		if w.Err != nil || w.RequestID != requests[i].RequestID || w.Report.Status != profileops.StatusSuccess ||
 			len(w.Report.Results) != len(requests[i].Devices) {
