@@ -166,7 +166,7 @@ func TestSendFleetSplitsOnlyWhatThingSpaceRefusesAsTooMany(t *testing.T) {
 	// ThingSpace: its request fails with another code and is not sent again.
 	sender := &fleetSender{limit: 2, failFor: devices[0].EID}
 	op := profileops.New(sender, acctest.StartRelay(t).Client(t))
-	ctx, logs := maskingContext(t)
+	ctx, logs := maskingContext()
 	sent, unsent := op.SendFleet(ctx, profileops.FleetRequest{
 		Action: thingspace.ActionEnable, Devices: devices, AccountName: "a", SmsrOid: smsr,
 	}, nil)
@@ -222,7 +222,7 @@ func TestSendFleetSendsNothingWhenTheRelayCannotBeRead(t *testing.T) {
 // maskingContext logs as the provider does: through a root logger that masks secrets, which
 // tflog applies to the context's fields in place, so goroutines must not share them (go test
 // -race tells).
-func maskingContext(t *testing.T) (context.Context, *testsupport.SyncBuffer) {
+func maskingContext() (context.Context, *testsupport.SyncBuffer) {
 	out := &testsupport.SyncBuffer{}
 	ctx := tflogtest.RootLogger(context.Background(), out)
 	ctx = tflog.SetField(ctx, "resource", "fleet")
@@ -276,7 +276,7 @@ func TestWaitFleetFollowsEveryRequestAtOnce(t *testing.T) {
 	for _, r := range requests {
 		feed.devices[r.RequestID] = r.Devices
 	}
-	logCtx, logs := maskingContext(t)
+	logCtx, logs := maskingContext()
 	ctx, cancel := context.WithTimeout(logCtx, hang)
 	defer cancel()
 	waited := profileops.New(&recordingSender{}, feed).WaitFleet(ctx, requests)
