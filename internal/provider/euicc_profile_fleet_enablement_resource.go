@@ -457,8 +457,21 @@ func (r *fleetEnablementResource) ModifyPlan(ctx context.Context, req resource.M
 func (r *fleetEnablementResource) run(ctx context.Context, operator *profileops.Operator, model *fleetModel,
 	entries fleetEntries, timeoutName string, timeout time.Duration, enable, disable []thingspace.RequestedDevice,
 	diags *diag.Diagnostics, state stateSetter) bool {
-	sent, unsent := operator.SendFleet(ctx, model.fleetRequest(thingspace.ActionEnable, enable), nil)
-	disabled, undisabled := operator.SendFleet(ctx, model.fleetRequest(thingspace.ActionDisable, disable), nil)
+	// Each requestId is logged the moment ThingSpace answers it: the state can only be written
+	// once every request was sent, and should the provider die before that, the log still says
+	// which requests were accepted, for `terraform import`.
+	accepted := func(action thingspace.ProfileAction) func(profileops.Sent) {
+		// The callbacks run one at a time, while SendFleet's goroutines copy ctx's log fields,
+		// which tflog masks in place when logging: the callbacks log through their own copy.
+		logCtx := tflog.SetField(ctx, "action", string(action))
+		return func(s profileops.Sent) {
+			tflog.Info(logCtx, "Fleet request accepted", map[string]any{
+				profileops.FieldRequestID: s.RequestID, "devices": len(s.Devices),
+			})
+		}
+	}
+	sent, unsent := operator.SendFleet(ctx, model.fleetRequest(thingspace.ActionEnable, enable), accepted(thingspace.ActionEnable))
+	disabled, undisabled := operator.SendFleet(ctx, model.fleetRequest(thingspace.ActionDisable, disable), accepted(thingspace.ActionDisable))
 	if len(sent) == 0 && len(disabled) == 0 {
 		for _, u := range unsent {
 			diags.Append(fleetNotSent(thingspace.ActionEnable, u.Devices, u.Err, true))
