@@ -106,6 +106,17 @@ func TestDiagnosticWording(t *testing.T) {
 		"device_not_found":                      {deviceNotFound("iccid", devices[0].ICCID)},
 		"device_ambiguous":                      {deviceAmbiguous("mdn", "2025550123", listedWithMDN(devices, "2025550123"))},
 		"missing_account_name":                  {missingAccountName()},
+		"fleet_not_sent_alone":                  {fleetNotSent(thingspace.ActionEnable, devices, accountNotFound, true)},
+		"fleet_not_sent_outcome_unknown":        {fleetNotSent(thingspace.ActionEnable, devices, lostAnswer, false)},
+		"fleet_not_sent_relay_unreadable":       {fleetNotSent(thingspace.ActionEnable, devices, relayRefused, true)},
+		"fleet_not_sent_disable":                {fleetNotSent(thingspace.ActionDisable, devices[:1], accountNotFound, false)},
+		"fleet_outcome_failures_and_timeout":    fleetOutcome(thingspace.ActionEnable, "create", 30*time.Minute, fleetWaited(23, context.DeadlineExceeded)),
+		"fleet_outcome_interrupted":             fleetOutcome(thingspace.ActionEnable, "update", 30*time.Minute, fleetWaited(1, context.Canceled)),
+		"fleet_outcome_relay_lost":              fleetOutcome(thingspace.ActionEnable, "create", 30*time.Minute, fleetWaited(0, relayDown)),
+		"fleet_outcome_disable":                 fleetOutcome(thingspace.ActionDisable, "update", 5*time.Minute, fleetWaited(1, context.DeadlineExceeded)),
+		"fleet_destroy_wait_ended":              {waitEnded(fleetDestroyPhase(), "R-2", 5*time.Minute, report, context.DeadlineExceeded)},
+		"fleet_change_planned":                  {fleetChangePlanned(fleetEIDs(102), fleetEIDs(2))},
+		"fleet_import_id_missing":               {fleetImportIDMissing(" , ")},
 	}
 	for name, diags := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -130,6 +141,41 @@ func TestDiagnosticWording(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fleetWaited is a fleet's wait in two requests: failed devices (the first two with their own
+// codes, the rest alike), and in the second request one device answered by a warning only and
+// one by nothing, left pending when the wait ended with err.
+func fleetWaited(failed int, err error) []profileops.Waited {
+	first := &profileops.Report{RequestID: "R-1"}
+	for i, eid := range fleetEIDs(failed) {
+		f := thingspace.DeviceResult{EID: eid, ICCID: "8914800000084078423", FaultCode: "DeviceService.INPUT_INVALID.DeviceState.Invalid",
+			FaultString: "The device is not active."}
+		switch i {
+		case 0:
+			f.FaultCode, f.FaultString = "SMSR.EXECUTED_FAILED", ""
+		case 1:
+			f.FaultCode, f.FaultString = "", ""
+		}
+		first.Failed = append(first.Failed, f)
+	}
+	pending := fleetEIDs(2)
+	second := &profileops.Report{RequestID: "R-2", Pending: []profileops.PendingDevice{
+		{RequestedDevice: thingspace.RequestedDevice{EID: pending[1], ICCID: "8914800000084078423"}, LastStatus: "Warning"},
+		{RequestedDevice: thingspace.RequestedDevice{EID: pending[0]}},
+	}}
+	return []profileops.Waited{
+		{Sent: profileops.Sent{RequestID: "R-1"}, Report: first},
+		{Sent: profileops.Sent{RequestID: "R-2"}, Report: second, Err: err},
+	}
+}
+
+func fleetEIDs(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("890490320000010000000000000%05d", i)
+	}
+	return out
 }
 
 func renderDiagnostics(diags diag.Diagnostics) string {

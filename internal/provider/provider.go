@@ -64,7 +64,8 @@ func (p *thingspaceProvider) Metadata(_ context.Context, _ provider.MetadataRequ
 }
 
 func (p *thingspaceProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewEuiccProfileEnablementResource, NewCallbackListenerResource, NewEuiccProfileDownloadResource}
+	return []func() resource.Resource{NewEuiccProfileEnablementResource, NewCallbackListenerResource, NewEuiccProfileDownloadResource,
+		NewEuiccProfileFleetEnablementResource}
 }
 
 func (p *thingspaceProvider) DataSources(context.Context) []func() datasource.DataSource {
