@@ -241,6 +241,16 @@ func (b *bench) measureFleetLifecycle(ctx context.Context, res *fleetResult) (er
 	}
 	progress("N=%d: plan %s against terraform_data's %s (medians of %d)", n, secs(res.plan().elapsed),
 		secs(res.dataPlan().elapsed), planRounds)
+	if b.profileDir == "" {
+		return nil
+	}
+	path := filepath.Join(b.profileDir, fmt.Sprintf("fleet-plan-%d.pprof", n))
+	p, err := profilePlan(ctx, t, st.env(), path)
+	if err != nil {
+		return err
+	}
+	progress("N=%d: profiled fleet plan %s, provider CPU %s, Terraform CPU %s; profile in %s", n, secs(p.elapsed),
+		secs(p.providerCPU), secs(p.cpu), path)
 	return nil
 }
 
