@@ -243,24 +243,28 @@ func (r *fleetEnablementResource) Create(ctx context.Context, req resource.Creat
 
 func (r *fleetEnablementResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	ctx = r.data.logContext(ctx)
+	// A device with a final answer never changes (its first final answer is kept), so only the
+	// requests that still have pending devices are read, and only for those devices. The results
+	// alone say whether there are any: a finished fleet is left as it is without converting the
+	// rest of its state, which for thousands of devices is most of a refresh's cost.
+	var results types.Map
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("results"), &results)...)
+	entries, diags := readEntries(results)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() || !entries.anyPending() {
+		return
+	}
 	var state fleetModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	entries, diags := readEntries(state.Results)
-	resp.Diagnostics.Append(diags...)
 	iccids, diags := fleetICCIDs(ctx, state.Devices)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	// A device with a final answer never changes (its first final answer is kept), so only the
-	// requests that still have pending devices are read, and only for those devices.
 	pending := entries.pendingByRequest(iccids)
-	if len(pending) == 0 {
-		return
-	}
 	if r.data == nil || r.data.operator == nil {
 		tflog.Info(ctx, "Provider configuration not known yet; keeping the state as it is")
 		return
@@ -449,6 +453,12 @@ func (r *fleetEnablementResource) ModifyPlan(ctx context.Context, req resource.M
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if len(change.enable) == 0 && len(change.kept) == len(prior.Results.Elements()) {
+		// Nothing is sent and no device left: UseStateForUnknown has already planned the prior
+		// results, status and failed devices, and writing a fleet's results into the plan costs
+		// the framework a walk of every value.
+		return
+	}
 	planned := make(map[string]attr.Value, len(change.kept)+len(change.enable))
 	for eid, entry := range change.kept {
 		planned[eid] = entry
@@ -458,16 +468,16 @@ func (r *fleetEnablementResource) ModifyPlan(ctx context.Context, req resource.M
 	}
 	results, diags := types.MapValue(fleetResultObjectType, planned)
 	resp.Diagnostics.Append(diags...)
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("results"), results)...)
+	plan.Results = results
 	if len(change.enable) > 0 {
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), types.StringUnknown())...)
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("failed_devices"), types.ListUnknown(types.StringType))...)
+		plan.Status, plan.FailedDevices = types.StringUnknown(), types.ListUnknown(types.StringType)
 	} else {
 		status, failed, diags := change.kept.summary()
 		resp.Diagnostics.Append(diags...)
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), status)...)
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("failed_devices"), failed)...)
+		plan.Status, plan.FailedDevices = status, failed
 	}
+	// One Set rather than an attribute at a time: each write walks the whole plan.
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 	if len(change.enable)+len(change.disable) > fleetPlanListLimit {
 		resp.Diagnostics.Append(fleetChangePlanned(eidsOf(change.enable), eidsOf(change.disable)))
 	}
@@ -685,6 +695,16 @@ func entryString(e fleetEntry, name string) string {
 func retried(e fleetEntry) bool {
 	status := entryString(e, "status")
 	return status == string(profileops.StatusFailed) || status == statusNotSent
+}
+
+// anyPending reports whether any device still waits for its final answer.
+func (es fleetEntries) anyPending() bool {
+	for _, e := range es {
+		if entryString(e, "status") == string(profileops.StatusPending) {
+			return true
+		}
+	}
+	return false
 }
 
 // pendingByRequest groups the pending devices by the request that carries them.
