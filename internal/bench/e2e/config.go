@@ -73,10 +73,10 @@ func devicesLocal(devices []device) string {
 	return b.String()
 }
 
-func mainConfig(v variant) string {
-	switch v {
-	case variantProvider:
-		return fmt.Sprintf(`terraform {
+// providerHeader requires the locally built provider and configures it from the THINGSPACE_*
+// environment variables, as a CI pipeline does; every configuration that uses it starts so.
+func providerHeader() string {
+	return fmt.Sprintf(`terraform {
   required_providers {
     thingspace = {
       source = %q
@@ -86,12 +86,18 @@ func mainConfig(v variant) string {
 
 # Configured through the THINGSPACE_* environment variables.
 provider "thingspace" {}
+`, localprovider.Source)
+}
 
+func mainConfig(v variant) string {
+	switch v {
+	case variantProvider:
+		return providerHeader() + fmt.Sprintf(`
 resource "thingspace_euicc_profile_enablement" %q {
   for_each = local.devices
   devices  = [{ eid = each.key, iccid = each.value }]
 }
-`, localprovider.Source, resourceAddress)
+`, resourceAddress)
 	case variantScript:
 		return fmt.Sprintf(`resource "terraform_data" %q {
   for_each = local.devices

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/euicc-ops/terraform-provider-thingspace/internal/localprovider"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/simulator"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
@@ -33,23 +32,13 @@ func (r deviceListResult) plan() *run { return medianRun(r.plans) }
 // deviceListConfig reads every device of the provider's account with thingspace_devices and
 // outputs how many there are, so the plan shows the count it read.
 func deviceListConfig() string {
-	return fmt.Sprintf(`terraform {
-  required_providers {
-    thingspace = {
-      source = %q
-    }
-  }
-}
-
-# Configured through the THINGSPACE_* environment variables.
-provider "thingspace" {}
-
+	return providerHeader() + `
 data "thingspace_devices" "all" {}
 
 output "devices" {
   value = length(data.thingspace_devices.all.devices)
 }
-`, localprovider.Source)
+`
 }
 
 // devicesOutput finds the plan's "devices = N" output line.

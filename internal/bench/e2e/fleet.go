@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/euicc-ops/terraform-provider-thingspace/internal/localprovider"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/simulator"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
 )
@@ -104,22 +103,12 @@ func requestLimit(n int) int {
 // fleetConfig is one fleet resource for local.devices. disable_on_remove is set from the start,
 // so the removal measurement changes only the map.
 func fleetConfig() string {
-	return fmt.Sprintf(`terraform {
-  required_providers {
-    thingspace = {
-      source = %q
-    }
-  }
-}
-
-# Configured through the THINGSPACE_* environment variables.
-provider "thingspace" {}
-
+	return providerHeader() + `
 resource "thingspace_euicc_profile_fleet_enablement" "fleet" {
   devices           = local.devices
   disable_on_remove = true
 }
-`, localprovider.Source)
+`
 }
 
 // dataFleetConfig is Terraform alone holding the same map in one resource.
