@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/simulator"
 	"github.com/euicc-ops/terraform-provider-thingspace/internal/thingspace"
@@ -103,35 +102,23 @@ func (r *deviceListResult) count(requests []simulator.RecordedRequest) {
 func renderDeviceListSection(m *machine, results []*deviceListResult) string {
 	var b strings.Builder
 	b.WriteString("## Device list (`make bench-devices`)\n\n")
-	fmt.Fprintf(&b, "Measured %s on %d cores (%s), %s, %s; the whole run took %s. Load average (1 min) %s before "+
-		"the run and %s after.\n\n", m.date, m.cores, m.cpu, m.terraform, m.goVersion, m.duration.Round(time.Second),
-		m.loadBefore, m.loadAfter)
+	m.measured(&b)
 	fmt.Fprintf(&b, "A `terraform plan` of one `thingspace_devices` data source that reads every device of an account "+
 		"(and outputs how many), against a fresh simulator (in the benchmark process, on loopback) whose account holds a "+
 		"fleet of N generated devices. ThingSpace's page size, %d devices, applies: the simulator answers 202 with "+
 		"`hasMoreData` to every page but the last. The provider is installed by `terraform init` from a filesystem "+
 		"mirror, as users install it. Each plan runs %d times; the median is reported, and every plan must output N.\n\n",
 		thingspace.DeviceListPageSize, planRounds)
-	fmt.Fprintf(&b, "| figure |")
-	for _, r := range results {
-		fmt.Fprintf(&b, " N = %d |", r.n)
-	}
-	b.WriteString("\n|---|" + strings.Repeat("---|", len(results)) + "\n")
-	row := func(name string, cell func(*deviceListResult) string) {
-		fmt.Fprintf(&b, "| %s |", name)
-		for _, r := range results {
-			fmt.Fprintf(&b, " %s |", cell(r))
-		}
-		b.WriteString("\n")
-	}
-	row(fmt.Sprintf("plan wall time (CPU of Terraform + provider), median of %d", planRounds), func(r *deviceListResult) string { return wallCPU(r.plan()) })
-	row("CPU: Terraform / provider", func(r *deviceListResult) string { return cpuSplit(r.plan()) })
-	row("provider peak memory (VmHWM)", func(r *deviceListResult) string { return providerPeak(r.plan()) })
-	row("pages read (answered 202 + 200) / expected ceil(N / page size)", func(r *deviceListResult) string {
+	t := table[*deviceListResult]{b: &b, results: results}
+	t.header("figure")
+	t.row(fmt.Sprintf("plan wall time (CPU of Terraform + provider), median of %d", planRounds), func(r *deviceListResult) string { return wallCPU(r.plan()) })
+	t.row("CPU: Terraform / provider", func(r *deviceListResult) string { return cpuSplit(r.plan()) })
+	t.row("provider peak memory (VmHWM)", func(r *deviceListResult) string { return providerPeak(r.plan()) })
+	t.row("pages read (answered 202 + 200) / expected ceil(N / page size)", func(r *deviceListResult) string {
 		return fmt.Sprintf("%d (%d + %d) / %d", r.pages, r.pagesMore, r.pages-r.pagesMore,
 			(r.n+thingspace.DeviceListPageSize-1)/thingspace.DeviceListPageSize)
 	})
-	row("simulator: token / login requests", func(r *deviceListResult) string { return fmt.Sprintf("%d / %d", r.tokens, r.logins) })
+	t.row("simulator: token / login requests", func(r *deviceListResult) string { return fmt.Sprintf("%d / %d", r.tokens, r.logins) })
 	fmt.Fprintf(&b, "\nWall time, CPU and memory are taken as in the end-to-end section. Re-run: `make bench-devices`, or "+
 		"`go run ./internal/bench/e2e -terraform \"$(command -v terraform)\" -device-list 1,10000 -out BENCHMARKS.md` "+
 		"(%d cores here; other sizes with `-device-list`).\n", runtime.NumCPU())

@@ -301,61 +301,49 @@ func (b *bench) runFleet(ctx context.Context, o options, m *machine) error {
 func renderFleetSection(m *machine, results []*fleetResult) string {
 	var b strings.Builder
 	b.WriteString("## Fleet (`make bench-fleet`)\n\n")
-	fmt.Fprintf(&b, "Measured %s on %d cores (%s), %s, %s; the whole run took %s. Load average (1 min) %s before "+
-		"the run and %s after.\n\n", m.date, m.cores, m.cpu, m.terraform, m.goVersion, m.duration.Round(time.Second),
-		m.loadBefore, m.loadAfter)
+	m.measured(&b)
 	fmt.Fprintf(&b, "One `thingspace_euicc_profile_fleet_enablement` holding N devices (a map of EID to ICCID, "+
 		"`disable_on_remove = true`), applied with `terraform apply` against a fresh simulator and relay on loopback, "+
 		"every device answering %s after its request; then %d devices added and removed again; then planned against a "+
 		"`terraform_data` holding the same map. The same apply with callbacks answered at once (other devices, another "+
 		"simulator) gives the cost of everything but waiting. Request counts come from the simulator's log.\n\n",
 		callbackDelay, fleetChange)
-	fmt.Fprintf(&b, "| figure |")
-	for _, r := range results {
-		fmt.Fprintf(&b, " N = %d |", r.n)
-	}
-	b.WriteString("\n|---|" + strings.Repeat("---|", len(results)) + "\n")
-	row := func(name string, cell func(*fleetResult) string) {
-		fmt.Fprintf(&b, "| %s |", name)
-		for _, r := range results {
-			fmt.Fprintf(&b, " %s |", cell(r))
-		}
-		b.WriteString("\n")
-	}
-	row(fmt.Sprintf("apply, callbacks after %s: wall (CPU)", callbackDelay), func(r *fleetResult) string { return wallCPU(r.apply) })
-	row("apply, callbacks at once: wall (CPU)", func(r *fleetResult) string { return wallCPU(r.instant) })
-	row(fmt.Sprintf("target: apply ≤ 1.5 × (%s + apply with callbacks at once)", callbackDelay), func(r *fleetResult) string {
+	t := table[*fleetResult]{b: &b, results: results}
+	t.header("figure")
+	t.row(fmt.Sprintf("apply, callbacks after %s: wall (CPU)", callbackDelay), func(r *fleetResult) string { return wallCPU(r.apply) })
+	t.row("apply, callbacks at once: wall (CPU)", func(r *fleetResult) string { return wallCPU(r.instant) })
+	t.row(fmt.Sprintf("target: apply ≤ 1.5 × (%s + apply with callbacks at once)", callbackDelay), func(r *fleetResult) string {
 		bound := callbackDelay + r.instant.elapsed
 		return fmt.Sprintf("%.2f× — %s", ratio(r.apply.elapsed, bound), verdict(ratio(r.apply.elapsed, bound) <= 1.5))
 	})
-	row("enable requests / expected ceil(N / limit)", func(r *fleetResult) string {
+	t.row("enable requests / expected ceil(N / limit)", func(r *fleetResult) string {
 		got := len(r.applyRequests.actions[string(thingspace.ActionEnable)])
 		return fmt.Sprintf("%d / %d — %s", got, requestLimit(r.n), verdict(got == requestLimit(r.n)))
 	})
-	row("token / login requests of the apply", func(r *fleetResult) string {
+	t.row("token / login requests of the apply", func(r *fleetResult) string {
 		return fmt.Sprintf("%d / %d — %s", r.applyRequests.tokens, r.applyRequests.logins,
 			verdict(r.applyRequests.tokens == 1 && r.applyRequests.logins == 1))
 	})
-	row("provider peak memory during the apply (VmHWM)", func(r *fleetResult) string { return providerPeak(r.apply) })
-	row("state file size", func(r *fleetResult) string { return fmt.Sprintf("%.1f MiB", float64(r.stateBytes)/(1<<20)) })
-	row(fmt.Sprintf("add %d devices: apply wall (target < 5 s)", fleetChange), func(r *fleetResult) string {
+	t.row("provider peak memory during the apply (VmHWM)", func(r *fleetResult) string { return providerPeak(r.apply) })
+	t.row("state file size", func(r *fleetResult) string { return fmt.Sprintf("%.1f MiB", float64(r.stateBytes)/(1<<20)) })
+	t.row(fmt.Sprintf("add %d devices: apply wall (target < 5 s)", fleetChange), func(r *fleetResult) string {
 		return fmt.Sprintf("%s — %s", secs(r.add.elapsed), verdict(r.add.elapsed < 5*time.Second))
 	})
-	row(fmt.Sprintf("add %d devices: requests", fleetChange), func(r *fleetResult) string {
+	t.row(fmt.Sprintf("add %d devices: requests", fleetChange), func(r *fleetResult) string {
 		return r.addRequests.only(thingspace.ActionEnable, r.added)
 	})
-	row("remove them (disable_on_remove): apply wall", func(r *fleetResult) string { return secs(r.remove.elapsed) })
-	row("remove them: requests", func(r *fleetResult) string {
+	t.row("remove them (disable_on_remove): apply wall", func(r *fleetResult) string { return secs(r.remove.elapsed) })
+	t.row("remove them: requests", func(r *fleetResult) string {
 		return r.removeRequests.only(thingspace.ActionDisable, r.added)
 	})
-	row(fmt.Sprintf("plan of the applied fleet / of a terraform_data with the same map, medians of %d", planRounds),
+	t.row(fmt.Sprintf("plan of the applied fleet / of a terraform_data with the same map, medians of %d", planRounds),
 		func(r *fleetResult) string {
 			return fmt.Sprintf("%s / %s (%.2f×)", secs(r.plan().elapsed), secs(r.dataPlan().elapsed),
 				ratio(r.plan().elapsed, r.dataPlan().elapsed))
 		})
-	row(fmt.Sprintf("%d per-device enablements (for_each, -parallelism=%d): apply wall", forEachSample, defaultParallelism),
+	t.row(fmt.Sprintf("%d per-device enablements (for_each, -parallelism=%d): apply wall", forEachSample, defaultParallelism),
 		func(r *fleetResult) string { return secs(r.forEach.elapsed) })
-	row("the same for N devices, extrapolated linearly / requests it sends", func(r *fleetResult) string {
+	t.row("the same for N devices, extrapolated linearly / requests it sends", func(r *fleetResult) string {
 		scaled := time.Duration(float64(r.forEach.elapsed) * float64(r.n) / forEachSample)
 		return fmt.Sprintf("%s (%.0f× the fleet resource) / %d", scaled.Round(time.Second), ratio(scaled, r.apply.elapsed), r.n)
 	})

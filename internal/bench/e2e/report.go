@@ -108,26 +108,40 @@ func overheadText(ds []time.Duration) string {
 	return fmt.Sprintf("%s / %s / %s", msec(percentile(ds, 50)), msec(percentile(ds, 90)), msec(percentile(ds, 100)))
 }
 
+// sized is a result measured for one number of devices, N.
+type sized interface{ size() int }
+
+func (r *sizeResult) size() int       { return r.n }
+func (r *deviceListResult) size() int { return r.n }
+func (r *fleetResult) size() int      { return r.n }
+
 // table writes a markdown table: one row per figure, one column per N.
-type table struct {
+type table[R sized] struct {
 	b       *strings.Builder
-	results []*sizeResult
+	results []R
 }
 
-func (t table) header(first string) {
+func (t table[R]) header(first string) {
 	fmt.Fprintf(t.b, "| %s |", first)
 	for _, r := range t.results {
-		fmt.Fprintf(t.b, " N = %d |", r.n)
+		fmt.Fprintf(t.b, " N = %d |", r.size())
 	}
 	t.b.WriteString("\n|---|" + strings.Repeat("---|", len(t.results)) + "\n")
 }
 
-func (t table) row(name string, cell func(*sizeResult) string) {
+func (t table[R]) row(name string, cell func(R) string) {
 	fmt.Fprintf(t.b, "| %s |", name)
 	for _, r := range t.results {
 		fmt.Fprintf(t.b, " %s |", cell(r))
 	}
 	t.b.WriteString("\n")
+}
+
+// measured is the sentence that opens a section: when and on what it was measured.
+func (m *machine) measured(b *strings.Builder) {
+	fmt.Fprintf(b, "Measured %s on %d cores (%s), %s, %s; the whole run took %s. Load average (1 min) %s before "+
+		"the run and %s after.\n\n", m.date, m.cores, m.cpu, m.terraform, m.goVersion, m.duration.Round(time.Second),
+		m.loadBefore, m.loadAfter)
 }
 
 func renderSection(m *machine, results []*sizeResult) string {
@@ -146,7 +160,7 @@ func renderSection(m *machine, results []*sizeResult) string {
 	if r := find(results, targetN); r != nil {
 		renderTargets(&b, r)
 	}
-	t := table{b: &b, results: results}
+	t := table[*sizeResult]{b: &b, results: results}
 	b.WriteString("### The provider: N `thingspace_euicc_profile_enablement` resources, one device each\n\n")
 	renderProvider(t)
 	b.WriteString("\n### What users write today: N `terraform_data` resources running a curl script\n\n")
@@ -215,7 +229,7 @@ func perResource(d time.Duration, n int) string { return msec(d / time.Duration(
 // wallCPU is "12.34 s (CPU 5.67 s)".
 func wallCPU(r *run) string { return fmt.Sprintf("%s (CPU %s)", secs(r.elapsed), secs(r.cpu)) }
 
-func renderProvider(t table) {
+func renderProvider(t table[*sizeResult]) {
 	t.header("figure")
 	t.row("apply wall time (CPU of Terraform + provider)", func(r *sizeResult) string { return wallCPU(r.provider.run) })
 	t.row("`terraform_data` apply, same N", func(r *sizeResult) string { return wallCPU(r.dataApply) })
@@ -256,7 +270,7 @@ func cpuSplit(r *run) string {
 
 func relayText(c counts) string { return fmt.Sprintf("%d / %d", c.RelayReads, c.RelayCallbacks) }
 
-func renderScript(t table) {
+func renderScript(t table[*sizeResult]) {
 	t.header("figure")
 	t.row("apply wall time (CPU of Terraform + scripts)", func(r *sizeResult) string { return wallCPU(r.script.run) })
 	t.row("apply / lower bound", func(r *sizeResult) string { return fmt.Sprintf("%.3f", ratio(r.script.elapsed, r.lowerBound())) })
