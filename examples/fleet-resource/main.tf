@@ -66,5 +66,5 @@ resource "thingspace_euicc_profile_fleet_enablement" "all" {
 
 output "ip_addresses" {
   description = "Each device's IP address after the enable, by EID."
-  value       = { for eid, _ in thingspace_euicc_profile_fleet_enablement.all.devices : eid => nonsensitive(thingspace_euicc_profile_fleet_enablement.all.results[eid].ip_address) }
+  value       = { for eid, _ in thingspace_euicc_profile_fleet_enablement.all.devices : eid => nonsensitive(jsondecode(thingspace_euicc_profile_fleet_enablement.all.results[eid]).ip_address) }
 }

@@ -2,7 +2,10 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
+	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -80,8 +83,55 @@ func TestPlanFleetChange(t *testing.T) {
 		if disableOnRemove && change.disable[0].ICCID != device("06").ICCID {
 			t.Errorf("a removed device is disabled with ICCID %s, want the one it had", change.disable[0].ICCID)
 		}
-		if len(change.kept) != 2 || !change.kept["01"].Equal(entries["01"]) || !change.kept["04"].Equal(entries["04"]) {
+		if len(change.kept) != 2 || !maps.Equal(change.kept["01"], entries["01"]) || !maps.Equal(change.kept["04"], entries["04"]) {
 			t.Errorf("kept = %v, want devices 01 and 04 untouched", change.kept)
 		}
+	}
+}
+
+// TestFleetEntryEncoding: an entry is stored as a JSON object with every field, null when unset,
+// in one order, so reading and writing an unchanged device gives the same string (a plan never
+// shows it as changed) and a configuration can read any field of any entry.
+func TestFleetEntryEncoding(t *testing.T) {
+	result := thingspace.DeviceResult{EID: "01", ICCID: "8914800000084078401", IPAddress: "10.0.0.1",
+		CredentialPassword: `p"w\d`}
+	entry := finalEntry("R-1", result, false)
+	stored := entry.encode()
+
+	decoded, err := decodeEntry(stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(decoded, entry) || decoded.encode() != stored {
+		t.Errorf("%s read back as %v, written again as %s", stored, decoded, decoded.encode())
+	}
+	var fields map[string]*string
+	if err := json.Unmarshal([]byte(stored), &fields); err != nil {
+		t.Fatal(err)
+	}
+	if len(fields) != len(resultAttributes)+1 {
+		t.Errorf("%s has %d fields, want the enablement's %d plus request_id", stored, len(fields), len(resultAttributes))
+	}
+	for name, want := range map[string]string{"ip_address": "10.0.0.1", "credential_password": `p"w\d`,
+		"status": "Success", "request_id": "R-1"} {
+		if fields[name] == nil || *fields[name] != want {
+			t.Errorf("%s: %s = %v, want %q", stored, name, fields[name], want)
+		}
+	}
+	if v, ok := fields["mdn"]; !ok || v != nil {
+		t.Errorf("%s: an unreported field must be present and null", stored)
+	}
+	last := -1
+	for _, f := range fleetResultFields {
+		at := strings.Index(stored, `"`+f.name+`":`)
+		if at < last {
+			t.Errorf("%s: %s is out of order", stored, f.name)
+		}
+		last = at
+	}
+
+	if _, diags := readEntries(types.MapValueMust(types.StringType, map[string]attr.Value{
+		"01": types.StringValue("not json")})); !diags.HasError() {
+		t.Error("an entry that is not JSON must be an error")
 	}
 }

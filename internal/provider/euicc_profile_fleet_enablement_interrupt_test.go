@@ -59,7 +59,10 @@ func TestAccFleet_sigintWhileWaitingKeepsEveryRequestIDUntainted(t *testing.T) {
 	}
 	results, _ := instance.Attributes["results"].(map[string]any)
 	for _, d := range devices {
-		entry, _ := results[d.eid].(map[string]any)
+		entry, err := decodeResult(results[d.eid])
+		if err != nil {
+			t.Fatalf("results[%s]: %v", d.eid, err)
+		}
 		if want := env.Sim.Device(d.eid).LastRequestID; entry["request_id"] != want || entry["status"] != "Pending" {
 			t.Errorf("results[%s] = %v, want Pending on request %s", d.eid, entry, want)
 		}

@@ -3,7 +3,6 @@ package provider
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -20,7 +19,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -166,55 +164,6 @@ func fleetTimeoutsAttribute(ctx context.Context) schema.Attribute {
 	nested.MarkdownDescription = "Time limits for waiting on callbacks. Changing them updates the fleet in place."
 	return nested
 }
-
-// fleetResultFields are the fields of one results entry: the enablement's results entry
-// (resultAttributes) plus the request that carried the device, with a status that also says
-// Pending and NotSent.
-func fleetResultFields() map[string]schema.StringAttribute {
-	fields := make(map[string]schema.StringAttribute, len(resultAttributes)+1)
-	for _, a := range resultAttributes {
-		fields[a.name] = schema.StringAttribute{Computed: true, MarkdownDescription: a.description}
-	}
-	fields["status"] = schema.StringAttribute{Computed: true, MarkdownDescription: "`Success` or `Failed` (the " +
-		"device's final callback), `Pending` while it has none, or `" + statusNotSent + "` when its request got no " +
-		"requestId from ThingSpace."}
-	fields["request_id"] = schema.StringAttribute{Computed: true, MarkdownDescription: "The requestId of the " +
-		"request that last carried the device; unset for `" + statusNotSent + "`."}
-	return fields
-}
-
-// fleetResultsAttribute is results: a plain map of objects, sensitive as a whole, rather than
-// a nested attribute whose credential_password alone is sensitive, as on the enablement. A
-// fleet holds thousands of entries, and Terraform's handling of a nested map attribute grows
-// with the square of its entries (measured: a plan of 1,600 devices took 58 s as a nested
-// attribute, 3.6 s as this), while a plain value costs what terraform_data's input does. The
-// cost is that the plan shows results as sensitive; the EIDs to be sent are in the plan's
-// warning, and status and failed_devices stay visible.
-func fleetResultsAttribute() schema.MapAttribute {
-	fields := fleetResultFields()
-	var doc strings.Builder
-	for _, name := range slices.Sorted(maps.Keys(fields)) {
-		fmt.Fprintf(&doc, "\n  - `%s`: %s", name, fields[name].MarkdownDescription)
-	}
-	return schema.MapAttribute{
-		Computed:    true,
-		Sensitive:   true,
-		ElementType: fleetResultObjectType,
-		MarkdownDescription: "Each device's outcome, keyed by EID: what its final callback reported, or `Pending` " +
-			"with the requestId to read it from. Sensitive as a whole, because each entry holds the device's " +
-			"network credential (read a field with `nonsensitive()`, for example " +
-			"`nonsensitive(self.results[eid].ip_address)`). Each entry has:" + doc.String(),
-		PlanModifiers: []planmodifier.Map{mapplanmodifier.UseStateForUnknown()},
-	}
-}
-
-var fleetResultObjectType = func() types.ObjectType {
-	attributes := map[string]schema.Attribute{}
-	for name, field := range fleetResultFields() {
-		attributes[name] = field
-	}
-	return objectType(schema.NestedAttributeObject{Attributes: attributes})
-}()
 
 func (r *fleetEnablementResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
@@ -443,7 +392,7 @@ func (r *fleetEnablementResource) ModifyPlan(ctx context.Context, req resource.M
 	}
 	if !fullyKnown(plan.Devices) {
 		// Which devices change is known at apply time only: so is every computed value.
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("results"), types.MapUnknown(fleetResultObjectType))...)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("results"), types.MapUnknown(types.StringType))...)
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), types.StringUnknown())...)
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("failed_devices"), types.ListUnknown(types.StringType))...)
 		return
@@ -461,12 +410,12 @@ func (r *fleetEnablementResource) ModifyPlan(ctx context.Context, req resource.M
 	}
 	planned := make(map[string]attr.Value, len(change.kept)+len(change.enable))
 	for eid, entry := range change.kept {
-		planned[eid] = entry
+		planned[eid] = types.StringValue(entry.encode())
 	}
 	for _, d := range change.enable {
-		planned[d.EID] = types.ObjectUnknown(fleetResultObjectType.AttrTypes)
+		planned[d.EID] = types.StringUnknown()
 	}
-	results, diags := types.MapValue(fleetResultObjectType, planned)
+	results, diags := types.MapValue(types.StringType, planned)
 	resp.Diagnostics.Append(diags...)
 	plan.Results = results
 	if len(change.enable) > 0 {
@@ -572,12 +521,8 @@ func (m *fleetModel) fleetRequest(action thingspace.ProfileAction, devices []thi
 
 // setEntries records the devices' results, and the status and failed devices they add up to.
 func (m *fleetModel) setEntries(entries fleetEntries) diag.Diagnostics {
-	values := make(map[string]attr.Value, len(entries))
-	for eid, entry := range entries {
-		values[eid] = entry
-	}
 	var diags diag.Diagnostics
-	m.Results, diags = types.MapValue(fleetResultObjectType, values)
+	m.Results, diags = types.MapValue(types.StringType, entries.values())
 	status, failed, d := entries.summary()
 	diags.Append(d...)
 	m.Status, m.FailedDevices = status, failed
@@ -659,48 +604,17 @@ func planFleetChange(ctx context.Context, prior, plan *fleetModel) (fleetChange,
 	return change, diags
 }
 
-// fleetEntry is one device's results entry.
-type fleetEntry = types.Object
-
-// fleetEntries are the results entries, by EID.
-type fleetEntries map[string]fleetEntry
-
-func readEntries(results types.Map) (fleetEntries, diag.Diagnostics) {
-	entries := fleetEntries{}
-	if results.IsNull() || results.IsUnknown() {
-		return entries, nil
-	}
-	var diags diag.Diagnostics
-	for eid, v := range results.Elements() {
-		entry, ok := v.(types.Object)
-		if !ok {
-			diags.AddError("Unexpected results entry", "The results entry of "+eid+" is not an object. This is a bug in the provider; please report it.")
-			continue
-		}
-		entries[eid] = entry
-	}
-	return entries, diags
-}
-
-// entryString is one string attribute of an entry, "" when null or unknown.
-func entryString(e fleetEntry, name string) string {
-	if s, ok := e.Attributes()[name].(types.String); ok {
-		return s.ValueString()
-	}
-	return ""
-}
-
 // retried reports whether the next apply sends enable to the device again: its last enable
 // failed, or never reached ThingSpace. A pending device is not: its answer is still to come.
 func retried(e fleetEntry) bool {
-	status := entryString(e, "status")
+	status := e["status"]
 	return status == string(profileops.StatusFailed) || status == statusNotSent
 }
 
 // anyPending reports whether any device still waits for its final answer.
 func (es fleetEntries) anyPending() bool {
 	for _, e := range es {
-		if entryString(e, "status") == string(profileops.StatusPending) {
+		if e["status"] == string(profileops.StatusPending) {
 			return true
 		}
 	}
@@ -712,11 +626,11 @@ func (es fleetEntries) pendingByRequest(iccids map[string]string) map[string][]t
 	out := map[string][]thingspace.RequestedDevice{}
 	for _, eid := range slices.Sorted(maps.Keys(es)) {
 		e := es[eid]
-		if entryString(e, "status") != string(profileops.StatusPending) {
+		if e["status"] != string(profileops.StatusPending) {
 			continue
 		}
-		id := entryString(e, "request_id")
-		out[id] = append(out[id], thingspace.RequestedDevice{EID: eid, ICCID: cmp.Or(iccids[eid], entryString(e, "iccid"))})
+		id := e["request_id"]
+		out[id] = append(out[id], thingspace.RequestedDevice{EID: eid, ICCID: cmp.Or(iccids[eid], e["iccid"])})
 	}
 	return out
 }
@@ -741,7 +655,7 @@ func (es fleetEntries) summary() (types.String, types.List, diag.Diagnostics) {
 		switch {
 		case retried(es[eid]):
 			failed = append(failed, eid)
-		case entryString(es[eid], "status") == string(profileops.StatusPending):
+		case es[eid]["status"] == string(profileops.StatusPending):
 			pending++
 		}
 	}
@@ -757,44 +671,6 @@ func (es fleetEntries) summary() (types.String, types.List, diag.Diagnostics) {
 	}
 	list, diags := types.ListValueFrom(context.Background(), types.StringType, failed)
 	return types.StringValue(string(status)), list, diags
-}
-
-func newEntry(values map[string]attr.Value) fleetEntry {
-	for name := range fleetResultObjectType.AttrTypes {
-		if _, ok := values[name]; !ok {
-			values[name] = types.StringNull()
-		}
-	}
-	return types.ObjectValueMust(fleetResultObjectType.AttrTypes, values)
-}
-
-func finalEntry(requestID string, r thingspace.DeviceResult, failed bool) fleetEntry {
-	values := make(map[string]attr.Value, len(resultAttributes)+1)
-	for _, a := range resultAttributes {
-		values[a.name] = optionalString(a.value(r))
-	}
-	status := profileops.StatusSuccess
-	if failed {
-		status = profileops.StatusFailed
-	}
-	values["status"] = types.StringValue(string(status))
-	values["request_id"] = types.StringValue(requestID)
-	return newEntry(values)
-}
-
-func pendingEntry(requestID string, d thingspace.RequestedDevice) fleetEntry {
-	return newEntry(map[string]attr.Value{
-		"iccid":      optionalString(d.ICCID),
-		"status":     types.StringValue(string(profileops.StatusPending)),
-		"request_id": types.StringValue(requestID),
-	})
-}
-
-func notSentEntry(d thingspace.RequestedDevice) fleetEntry {
-	return newEntry(map[string]attr.Value{
-		"iccid":  optionalString(d.ICCID),
-		"status": types.StringValue(statusNotSent),
-	})
 }
 
 func eidsOf(devices []thingspace.RequestedDevice) []string {

@@ -1,6 +1,7 @@
 package provider_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -52,8 +53,61 @@ func fleetValue(attr string, check knownvalue.Check) statecheck.StateCheck {
 	return statecheck.ExpectKnownValue(fleetAddress, tfjsonpath.New(attr), check)
 }
 
-func fleetResult(eid, attr string, check knownvalue.Check) statecheck.StateCheck {
-	return statecheck.ExpectKnownValue(fleetAddress, tfjsonpath.New("results").AtMapKey(eid).AtMapKey(attr), check)
+// fleetResult checks one field of a device's results entry in state.
+func fleetResult(eid, field string, check knownvalue.Check) statecheck.StateCheck {
+	return statecheck.ExpectKnownValue(fleetAddress, tfjsonpath.New("results").AtMapKey(eid), resultField{field, check})
+}
+
+// plannedResult checks one field of a device's results entry in the plan.
+func plannedResult(eid, field string, check knownvalue.Check) plancheck.PlanCheck {
+	return plancheck.ExpectKnownValue(fleetAddress, tfjsonpath.New("results").AtMapKey(eid), resultField{field, check})
+}
+
+// resultField is a knownvalue.Check of one field of a results entry, a JSON object in a string.
+type resultField struct {
+	name  string
+	check knownvalue.Check
+}
+
+func (c resultField) CheckValue(v any) error {
+	entry, err := decodeResult(v)
+	if err != nil {
+		return err
+	}
+	value, ok := entry[c.name]
+	if !ok {
+		return fmt.Errorf("the results entry has no field %s", c.name)
+	}
+	return c.check.CheckValue(value)
+}
+
+func (c resultField) String() string { return c.name + ": " + c.check.String() }
+
+// decodeResult reads a results entry as stored; an error never quotes it, as it holds a password.
+func decodeResult(v any) (map[string]any, error) {
+	s, ok := v.(string)
+	if !ok {
+		return nil, fmt.Errorf("a results entry is %T, want a JSON string", v)
+	}
+	var entry map[string]any
+	if err := json.Unmarshal([]byte(s), &entry); err != nil {
+		return nil, fmt.Errorf("a results entry is not a JSON object: %w", err)
+	}
+	return entry, nil
+}
+
+// checkResult asserts one field of a device's results entry, in a Check function.
+func checkResult(eid, field, want string) resource.TestCheckFunc {
+	return resource.TestCheckResourceAttrWith(fleetAddress, "results."+eid, func(v string) error {
+		entry, err := decodeResult(v)
+		if err != nil {
+			return err
+		}
+		if entry[field] != want {
+			return fmt.Errorf("results[%s].%s = %v, want %s", eid, field, entry[field], want)
+		}
+		return nil
+	})
 }
 
 // checkSent asserts, from the simulator's request log, how many requests of an action
@@ -122,7 +176,7 @@ func TestAccFleet_createAddChangeRemove(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(fleetAddress, plancheck.ResourceActionUpdate),
 					plancheck.ExpectUnknownValue(fleetAddress, tfjsonpath.New("results").AtMapKey(d4.eid)),
-					plancheck.ExpectKnownValue(fleetAddress, tfjsonpath.New("results").AtMapKey(d1.eid).AtMapKey("status"), knownvalue.StringExact("Success")),
+					plannedResult(d1.eid, "status", knownvalue.StringExact("Success")),
 					plancheck.ExpectKnownValue(fleetAddress, tfjsonpath.New("id"), knownvalue.NotNull()),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -137,7 +191,7 @@ func TestAccFleet_createAddChangeRemove(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(fleetAddress, plancheck.ResourceActionUpdate),
 					plancheck.ExpectUnknownValue(fleetAddress, tfjsonpath.New("results").AtMapKey(d2.eid)),
-					plancheck.ExpectKnownValue(fleetAddress, tfjsonpath.New("results").AtMapKey(d4.eid).AtMapKey("status"), knownvalue.StringExact("Success")),
+					plannedResult(d4.eid, "status", knownvalue.StringExact("Success")),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{fleetResult(d2.eid, "iccid", knownvalue.StringExact(changed.iccid))},
 				Check:             checkSent(env, thingspace.ActionEnable, 3, eidList(d1, d2, d3, d4, d2)...),
@@ -200,9 +254,9 @@ func TestAccFleet_aFailedDeviceIsAWarningAndTheNextApplySendsOnlyIt(t *testing.T
 					resource.TestCheckResourceAttr(fleetAddress, "status", "Failed"),
 					resource.TestCheckResourceAttr(fleetAddress, "failed_devices.#", "1"),
 					resource.TestCheckResourceAttr(fleetAddress, "failed_devices.0", bad.eid),
-					resource.TestCheckResourceAttr(fleetAddress, "results."+bad.eid+".status", "Failed"),
-					resource.TestCheckResourceAttr(fleetAddress, "results."+devices[0].eid+".status", "Success"),
-					resource.TestCheckResourceAttr(fleetAddress, "results."+devices[2].eid+".status", "Success"),
+					checkResult(bad.eid, "status", "Failed"),
+					checkResult(devices[0].eid, "status", "Success"),
+					checkResult(devices[2].eid, "status", "Success"),
 					checkSent(env, thingspace.ActionEnable, 1, eidList(devices...)...),
 				),
 			},
@@ -214,7 +268,7 @@ func TestAccFleet_aFailedDeviceIsAWarningAndTheNextApplySendsOnlyIt(t *testing.T
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(fleetAddress, plancheck.ResourceActionUpdate),
 					plancheck.ExpectUnknownValue(fleetAddress, tfjsonpath.New("results").AtMapKey(bad.eid)),
-					plancheck.ExpectKnownValue(fleetAddress, tfjsonpath.New("results").AtMapKey(devices[0].eid).AtMapKey("status"), knownvalue.StringExact("Success")),
+					plannedResult(devices[0].eid, "status", knownvalue.StringExact("Success")),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					fleetValue("status", knownvalue.StringExact("Success")),
@@ -268,7 +322,7 @@ func TestAccFleet_requestsThingSpaceRefusesAsTooManyAreSplit(t *testing.T) {
 func checkRequestIDsOfResults(env *acctest.Env, devices ...device) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		for _, d := range devices {
-			if err := resource.TestCheckResourceAttr(fleetAddress, "results."+d.eid+".request_id", env.Sim.Device(d.eid).LastRequestID)(s); err != nil {
+			if err := checkResult(d.eid, "request_id", env.Sim.Device(d.eid).LastRequestID)(s); err != nil {
 				return err
 			}
 		}
@@ -348,8 +402,8 @@ func TestAccFleet_importByRequestIDs(t *testing.T) {
 				ImportStateIdFunc: fleetRequestIDs,
 				ImportStateVerify: true,
 				// The id is generated at create and an import generates its own, so the imported
-				// fleet is matched with the created one by a request both carry.
-				ImportStateVerifyIdentifierAttribute: "results." + devices[0].eid + ".request_id",
+				// fleet is matched with the created one by a device's results entry, which names its request.
+				ImportStateVerifyIdentifierAttribute: "results." + devices[0].eid,
 				ImportStateVerifyIgnore:              []string{"id"},
 			},
 			{
@@ -377,8 +431,15 @@ func fleetRequestIDs(s *terraform.State) (string, error) {
 	}
 	ids := map[string]bool{}
 	for key, value := range r.Primary.Attributes {
-		if strings.HasPrefix(key, "results.") && strings.HasSuffix(key, ".request_id") {
-			ids[value] = true
+		if !strings.HasPrefix(key, "results.") || key == "results.%" {
+			continue
+		}
+		entry, err := decodeResult(value)
+		if err != nil {
+			return "", err
+		}
+		if id, ok := entry["request_id"].(string); ok {
+			ids[id] = true
 		}
 	}
 	if len(ids) < 2 {

@@ -29,5 +29,5 @@ resource "thingspace_euicc_profile_fleet_enablement" "all" {
 }
 
 output "fleet_ip_addresses" {
-  value = { for eid, _ in thingspace_euicc_profile_fleet_enablement.all.devices : eid => nonsensitive(thingspace_euicc_profile_fleet_enablement.all.results[eid].ip_address) }
+  value = { for eid, _ in thingspace_euicc_profile_fleet_enablement.all.devices : eid => nonsensitive(jsondecode(thingspace_euicc_profile_fleet_enablement.all.results[eid]).ip_address) }
 }

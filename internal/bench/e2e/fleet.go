@@ -41,6 +41,9 @@ type fleetResult struct {
 	added                       []string // EIDs
 	// Plans of the applied fleet, and of a terraform_data holding the same map.
 	plans, dataPlans []*run
+	// dataAdd is the terraform_data's apply of the same fleetChange added devices: what
+	// Terraform alone spends on that change of a map this size, without any provider.
+	dataAdd *run
 	// forEach is forEachSample per-device enablements at the default parallelism.
 	forEach *run
 }
@@ -208,7 +211,8 @@ func (b *bench) measureFleetLifecycle(ctx context.Context, res *fleetResult) (er
 	if res.remove, res.removeRequests, err = applied(ctx, t, st); err != nil {
 		return err
 	}
-	progress("N=%d: add %s, remove %s", n, secs(res.add.elapsed), secs(res.remove.elapsed))
+	progress("N=%d: add %s (%s), remove %s (%s)", n, secs(res.add.elapsed), res.add.phases(),
+		secs(res.remove.elapsed), res.remove.phases())
 
 	data, err := b.fleetDir(ctx, fmt.Sprintf("n%d-fleet-data", n), dataFleetConfig, fleet, nil)
 	if err != nil {
@@ -230,6 +234,13 @@ func (b *bench) measureFleetLifecycle(ctx context.Context, res *fleetResult) (er
 	}
 	progress("N=%d: plan %s against terraform_data's %s (medians of %d)", n, secs(res.plan().elapsed),
 		secs(res.dataPlan().elapsed), planRounds)
+	if err := data.setDevices(all); err != nil {
+		return err
+	}
+	if res.dataAdd, err = data.apply(ctx); err != nil {
+		return err
+	}
+	progress("N=%d: terraform_data adding the same %d devices: %s", n, fleetChange, secs(res.dataAdd.elapsed))
 	if b.profileDir == "" {
 		return nil
 	}
@@ -240,6 +251,19 @@ func (b *bench) measureFleetLifecycle(ctx context.Context, res *fleetResult) (er
 	}
 	progress("N=%d: profiled fleet plan %s, provider CPU %s, Terraform CPU %s; profile in %s", n, secs(p.elapsed),
 		secs(p.providerCPU), secs(p.cpu), path)
+
+	if err := t.setDevices(all); err != nil {
+		return err
+	}
+	path = filepath.Join(b.profileDir, fmt.Sprintf("fleet-add-%d.pprof", n))
+	p, err = profileRun(ctx, t, st.env(), path, func(t *terraform, env string) (*run, error) {
+		return t.exec(ctx, []string{env}, nil, "apply", "-input=false", "-auto-approve", "-no-color")
+	})
+	if err != nil {
+		return err
+	}
+	progress("N=%d: profiled adding %d devices %s (%s), provider CPU %s, Terraform CPU %s; profile in %s", n, fleetChange,
+		secs(p.elapsed), p.phases(), secs(p.providerCPU), secs(p.cpu), path)
 	return nil
 }
 
@@ -329,6 +353,14 @@ func renderFleetSection(m *machine, results []*fleetResult) string {
 	t.row(fmt.Sprintf("add %d devices: apply wall (target < 5 s)", fleetChange), func(r *fleetResult) string {
 		return fmt.Sprintf("%s — %s", secs(r.add.elapsed), verdict(r.add.elapsed < 5*time.Second))
 	})
+	t.row(fmt.Sprintf("add %d devices: when the apply printed each step", fleetChange), func(r *fleetResult) string {
+		return r.add.phases()
+	})
+	t.row(fmt.Sprintf("the same %d added to a terraform_data holding the map: apply wall; + %s of callbacks", fleetChange, callbackDelay),
+		func(r *fleetResult) string {
+			return fmt.Sprintf("%s; %s (the fleet takes %.2f× that)", secs(r.dataAdd.elapsed),
+				secs(r.dataAdd.elapsed+callbackDelay), ratio(r.add.elapsed, r.dataAdd.elapsed+callbackDelay))
+		})
 	t.row(fmt.Sprintf("add %d devices: requests", fleetChange), func(r *fleetResult) string {
 		return r.addRequests.only(thingspace.ActionEnable, r.added)
 	})

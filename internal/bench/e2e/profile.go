@@ -37,6 +37,12 @@ type profiledPlan struct {
 // profilePlan plans t's configuration against a provider served here, with stackEnv as the
 // provider's environment, and writes the CPU profile of that plan to path.
 func profilePlan(ctx context.Context, t *terraform, stackEnv []string, path string) (p profiledPlan, err error) {
+	return profileRun(ctx, t, stackEnv, path, func(t *terraform, env string) (*run, error) { return t.plan(ctx, env) })
+}
+
+// profileRun is profilePlan for any command: do runs it with env, TF_REATTACH_PROVIDERS.
+func profileRun(ctx context.Context, t *terraform, stackEnv []string, path string,
+	do func(t *terraform, env string) (*run, error)) (p profiledPlan, err error) {
 	defer restoreEnv(os.Environ())
 	for _, e := range stackEnv {
 		name, value, _ := strings.Cut(e, "=")
@@ -84,7 +90,7 @@ func profilePlan(ctx context.Context, t *terraform, stackEnv []string, path stri
 	unwatched := *t
 	unwatched.unwatched = true
 	before := selfCPU()
-	p.run, err = unwatched.plan(ctx, env)
+	p.run, err = do(&unwatched, env)
 	p.providerCPU = selfCPU() - before
 	pprof.StopCPUProfile()
 	return p, err

@@ -142,3 +142,18 @@ func (t *timedLines) Write(p []byte) (int, error) {
 		t.partial = t.partial[i+1:]
 	}
 }
+
+// phases says when, from its start, a run printed each line that begins a step of one
+// resource's apply (refresh done, change started, change complete): where an update's time goes.
+func (r *run) phases() string {
+	start := r.ended.Add(-r.elapsed)
+	var out []string
+	for _, l := range r.lines {
+		for _, step := range []string{"Refreshing state", "Modifying...", "Modifications complete", "Apply complete"} {
+			if strings.Contains(l.text, step) {
+				out = append(out, fmt.Sprintf("%s at %s", strings.TrimSuffix(step, "..."), secs(l.at.Sub(start))))
+			}
+		}
+	}
+	return strings.Join(out, ", ")
+}
