@@ -329,7 +329,7 @@ func renderFleetSection(m *machine, results []*fleetResult) string {
 	fmt.Fprintf(&b, "One `thingspace_euicc_profile_fleet_enablement` holding N devices (a map of EID to ICCID, "+
 		"`disable_on_remove = true`), applied with `terraform apply` against a fresh simulator and relay on loopback, "+
 		"every device answering %s after its request; then %d devices added and removed again; then planned against a "+
-		"`terraform_data` holding the same map. The same apply with callbacks answered at once (other devices, another "+
+		"`terraform_data` holding the same map, and the same devices added to it: what Terraform alone spends. The same apply with callbacks answered at once (other devices, another "+
 		"simulator) gives the cost of everything but waiting. Request counts come from the simulator's log.\n\n",
 		callbackDelay, fleetChange)
 	t := table[*fleetResult]{b: &b, results: results}
