@@ -607,14 +607,14 @@ func planFleetChange(ctx context.Context, prior, plan *fleetModel) (fleetChange,
 // retried reports whether the next apply sends enable to the device again: its last enable
 // failed, or never reached ThingSpace. A pending device is not: its answer is still to come.
 func retried(e fleetEntry) bool {
-	status := e["status"]
+	status := e.fields["status"]
 	return status == string(profileops.StatusFailed) || status == statusNotSent
 }
 
 // anyPending reports whether any device still waits for its final answer.
 func (es fleetEntries) anyPending() bool {
 	for _, e := range es {
-		if e["status"] == string(profileops.StatusPending) {
+		if e.fields["status"] == string(profileops.StatusPending) {
 			return true
 		}
 	}
@@ -626,11 +626,11 @@ func (es fleetEntries) pendingByRequest(iccids map[string]string) map[string][]t
 	out := map[string][]thingspace.RequestedDevice{}
 	for _, eid := range slices.Sorted(maps.Keys(es)) {
 		e := es[eid]
-		if e["status"] != string(profileops.StatusPending) {
+		if e.fields["status"] != string(profileops.StatusPending) {
 			continue
 		}
-		id := e["request_id"]
-		out[id] = append(out[id], thingspace.RequestedDevice{EID: eid, ICCID: cmp.Or(iccids[eid], e["iccid"])})
+		id := e.fields["request_id"]
+		out[id] = append(out[id], thingspace.RequestedDevice{EID: eid, ICCID: cmp.Or(iccids[eid], e.fields["iccid"])})
 	}
 	return out
 }
@@ -655,7 +655,7 @@ func (es fleetEntries) summary() (types.String, types.List, diag.Diagnostics) {
 		switch {
 		case retried(es[eid]):
 			failed = append(failed, eid)
-		case es[eid]["status"] == string(profileops.StatusPending):
+		case es[eid].fields["status"] == string(profileops.StatusPending):
 			pending++
 		}
 	}

@@ -68,15 +68,24 @@ func fleetResultsAttribute() schema.MapAttribute {
 	}
 }
 
-// fleetEntry is one device's results entry: field name to value, absent when unset.
-type fleetEntry map[string]string
+// fleetEntry is one device's results entry.
+type fleetEntry struct {
+	// fields are field name to value, absent when unset.
+	fields map[string]string
+	// stored is the entry as read from state, written back unchanged: a device the apply does
+	// not touch keeps exactly its string, however it was written, so it never shows as changed
+	// and the apply always matches the plan. Empty for an entry the provider built.
+	stored string
+}
 
 // fleetEntries are the results entries, by EID.
 type fleetEntries map[string]fleetEntry
 
-// encode is the entry as stored: every field, in name order, null when unset. The same entry
-// always encodes to the same string, so an unchanged device never shows as changed in a plan.
+// encode is the entry as stored: every field, in name order, null when unset.
 func (e fleetEntry) encode() string {
+	if e.stored != "" {
+		return e.stored
+	}
 	var b strings.Builder
 	b.WriteByte('{')
 	for i, f := range fleetResultFields {
@@ -86,7 +95,7 @@ func (e fleetEntry) encode() string {
 		name, _ := json.Marshal(f.name)
 		b.Write(name)
 		b.WriteByte(':')
-		if v, ok := e[f.name]; ok && v != "" {
+		if v := e.fields[f.name]; v != "" {
 			value, _ := json.Marshal(v)
 			b.Write(value)
 		} else {
@@ -101,12 +110,12 @@ func (e fleetEntry) encode() string {
 func decodeEntry(s string) (fleetEntry, error) {
 	var fields map[string]*string
 	if err := json.Unmarshal([]byte(s), &fields); err != nil {
-		return nil, err
+		return fleetEntry{}, err
 	}
-	e := make(fleetEntry, len(fields))
+	e := fleetEntry{fields: make(map[string]string, len(fields)), stored: s}
 	for name, v := range fields {
 		if v != nil && *v != "" {
-			e[name] = *v
+			e.fields[name] = *v
 		}
 	}
 	return e, nil
@@ -145,24 +154,24 @@ func (es fleetEntries) values() map[string]attr.Value {
 }
 
 func finalEntry(requestID string, r thingspace.DeviceResult, failed bool) fleetEntry {
-	e := make(fleetEntry, len(fleetResultFields))
+	fields := make(map[string]string, len(fleetResultFields))
 	for _, a := range resultAttributes {
 		if v := a.value(r); v != "" {
-			e[a.name] = v
+			fields[a.name] = v
 		}
 	}
-	e["status"] = string(profileops.StatusSuccess)
+	fields["status"] = string(profileops.StatusSuccess)
 	if failed {
-		e["status"] = string(profileops.StatusFailed)
+		fields["status"] = string(profileops.StatusFailed)
 	}
-	e["request_id"] = requestID
-	return e
+	fields["request_id"] = requestID
+	return fleetEntry{fields: fields}
 }
 
 func pendingEntry(requestID string, d thingspace.RequestedDevice) fleetEntry {
-	return fleetEntry{"iccid": d.ICCID, "status": string(profileops.StatusPending), "request_id": requestID}
+	return fleetEntry{fields: map[string]string{"iccid": d.ICCID, "status": string(profileops.StatusPending), "request_id": requestID}}
 }
 
 func notSentEntry(d thingspace.RequestedDevice) fleetEntry {
-	return fleetEntry{"iccid": d.ICCID, "status": statusNotSent}
+	return fleetEntry{fields: map[string]string{"iccid": d.ICCID, "status": statusNotSent}}
 }
