@@ -147,7 +147,7 @@ func (r *fleetEnablementResource) Schema(ctx context.Context, _ resource.SchemaR
 }
 
 func fleetTimeoutsAttribute(ctx context.Context) schema.Attribute {
-	attribute := timeouts.Attributes(ctx, timeouts.Opts{
+	return waitTimeoutsAttribute(ctx, "fleet", timeouts.Opts{
 		Create: true,
 		Update: true,
 		Delete: true,
@@ -157,12 +157,6 @@ func fleetTimeoutsAttribute(ctx context.Context) schema.Attribute {
 		UpdateDescription: "How long `apply` waits for the devices a change sends an action to. Default `30m`.",
 		DeleteDescription: "How long a destroy with `disable_on_destroy = true` waits for the disable callbacks. Default `30m`.",
 	})
-	nested, ok := attribute.(schema.SingleNestedAttribute)
-	if !ok {
-		return attribute
-	}
-	nested.MarkdownDescription = "Time limits for waiting on callbacks. Changing them updates the fleet in place."
-	return nested
 }
 
 func (r *fleetEnablementResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {

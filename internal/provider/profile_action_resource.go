@@ -181,7 +181,7 @@ func devicesSpec(purpose, iccidPurpose string) deviceList {
 }
 
 func timeoutsAttribute(ctx context.Context, k profileActionKind) schema.Attribute {
-	attribute := timeouts.Attributes(ctx, timeouts.Opts{
+	return waitTimeoutsAttribute(ctx, "resource", timeouts.Opts{
 		Create: true,
 		Delete: true,
 		CreateDescription: "How long `apply` waits for every device's final callback, as a duration such as `30m` or " +
@@ -189,11 +189,17 @@ func timeoutsAttribute(ctx context.Context, k profileActionKind) schema.Attribut
 		DeleteDescription: fmt.Sprintf("How long a destroy with `%s = true` waits for the %s callbacks. Default `30m`.",
 			k.destroyAttribute, k.destroyAction),
 	})
+}
+
+// waitTimeoutsAttribute is the timeouts attribute of a resource that waits on callbacks, with
+// opts' per-operation descriptions and a description of the whole that names what is updated.
+func waitTimeoutsAttribute(ctx context.Context, updated string, opts timeouts.Opts) schema.Attribute {
+	attribute := timeouts.Attributes(ctx, opts)
 	nested, ok := attribute.(schema.SingleNestedAttribute)
 	if !ok {
 		return attribute
 	}
-	nested.MarkdownDescription = "Time limits for waiting on callbacks. Changing them updates the resource in place."
+	nested.MarkdownDescription = "Time limits for waiting on callbacks. Changing them updates the " + updated + " in place."
 	return nested
 }
 
