@@ -435,26 +435,18 @@ func TestAccEnablement_inPlaceChangesDoNotReplace(t *testing.T) {
 func TestAccEnablement_refreshOfAFinishedEnablementReadsNothing(t *testing.T) {
 	env := acctest.NewEnv(t, simulator.Options{})
 	d := device{gsmaEID1, gsmaICCID1}
-	readsAfterApply := -1
+	reads := newRelayReads(t, env)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		Steps: []resource.TestStep{{
 			Config: config(env, []device{d}, ""),
-			Check: func(*terraform.State) error {
-				readsAfterApply = env.Relay.Reads(t)
-				return nil
-			},
+			Check:  reads.note(),
 		}, {
 			// The test framework refreshes and plans several times between the two checks.
 			Config:            config(env, []device{d}, ""),
 			ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			ConfigStateChecks: []statecheck.StateCheck{stateValue("status", knownvalue.StringExact("Success"))},
-			Check: func(*terraform.State) error {
-				if reads := env.Relay.Reads(t); reads != readsAfterApply {
-					return fmt.Errorf("the relay answered %d reads after the apply, %d by the end: refreshing a finished enablement must read nothing", readsAfterApply, reads)
-				}
-				return nil
-			},
+			Check:             reads.unchanged("a finished enablement"),
 		}},
 	})
 }

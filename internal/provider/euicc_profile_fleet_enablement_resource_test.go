@@ -339,7 +339,7 @@ func TestAccFleet_timeoutKeepsEveryRequestAndRefreshReadsOnlyPendingDevices(t *t
 	env.Sim.SetDevice(slow.eid, simulator.DeviceBehavior{Outcome: simulator.OutcomeWarningThenSuccess,
 		WarningDelay: simulator.Duration(10 * time.Millisecond), Delay: simulator.Duration(4 * time.Second)})
 	cfg := fleetConfig(env, devices, `  timeouts = { create = "1s" }`)
-	readsAfterRefresh := -1
+	reads := newRelayReads(t, env)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		Steps: []resource.TestStep{
@@ -370,7 +370,7 @@ func TestAccFleet_timeoutKeepsEveryRequestAndRefreshReadsOnlyPendingDevices(t *t
 				},
 				Check: resource.ComposeTestCheckFunc(
 					checkSent(env, thingspace.ActionEnable, 2, eidList(devices...)...),
-					func(*terraform.State) error { readsAfterRefresh = env.Relay.Reads(t); return nil },
+					reads.note(),
 				),
 			},
 			{
@@ -378,12 +378,7 @@ func TestAccFleet_timeoutKeepsEveryRequestAndRefreshReadsOnlyPendingDevices(t *t
 				Config:            cfg,
 				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 				ConfigStateChecks: []statecheck.StateCheck{fleetValue("status", knownvalue.StringExact("Success"))},
-				Check: func(*terraform.State) error {
-					if reads := env.Relay.Reads(t); reads != readsAfterRefresh {
-						return fmt.Errorf("the relay answered %d reads, then %d: a finished fleet must read nothing", readsAfterRefresh, reads)
-					}
-					return nil
-				},
+				Check:             reads.unchanged("a finished fleet"),
 			},
 		},
 	})
