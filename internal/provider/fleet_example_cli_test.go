@@ -36,23 +36,7 @@ func TestAccFleetExample(t *testing.T) {
 	if got := env.Sim.Count(simulator.EndpointDeviceList); got != 1 {
 		t.Errorf("the device list was read %d time(s), want 1 (one page)", got)
 	}
-	out, err := cli.Run(ctx, run, "output", "-json", "ip_addresses")
-	if err != nil {
-		t.Fatalf("output: %v\n%s", err, out)
-	}
-	var addresses map[string]string
-	if err := json.Unmarshal([]byte(out), &addresses); err != nil {
-		t.Fatalf("output ip_addresses is not a map: %v\n%s", err, out)
-	}
-	for i := range 3 {
-		d := env.Sim.Device(simulator.FleetEID(i))
-		if addresses[d.EID] != d.IPAddress {
-			t.Errorf("ip_addresses[%s] = %q, want %q", d.EID, addresses[d.EID], d.IPAddress)
-		}
-	}
-	if len(addresses) != 3 {
-		t.Errorf("ip_addresses has %d entries, want the 3 active devices: %v", len(addresses), addresses)
-	}
+	checkIPAddressesOutput(ctx, t, env, cli, run, simulator.FleetEID(0), simulator.FleetEID(1), simulator.FleetEID(2))
 
 	if out, err := cli.Run(ctx, run, "destroy", "-auto-approve", "-no-color"); err != nil {
 		t.Fatalf("destroy: %v\n%s", err, out)
@@ -89,6 +73,23 @@ func TestAccFleetResourceExample(t *testing.T) {
 	if got := env.Sim.Count(simulator.EndpointDeviceList); got != 1 {
 		t.Errorf("the device list was read %d time(s), want 1 (one page)", got)
 	}
+	checkIPAddressesOutput(ctx, t, env, cli, run, active...)
+
+	if out, err := cli.Run(ctx, run, "destroy", "-auto-approve", "-no-color"); err != nil {
+		t.Fatalf("destroy: %v\n%s", err, out)
+	}
+	if err := checkSent(env, thingspace.ActionDisable, 1, active...)(nil); err != nil {
+		t.Error(err)
+	}
+	if err := checkRegistered(env, env.AccountName, thingspace.ServiceDeviceProfile, nil)(nil); err != nil {
+		t.Error(err)
+	}
+}
+
+// checkIPAddressesOutput asserts that an example's ip_addresses output maps exactly the active
+// devices to the IP addresses the simulator gave them.
+func checkIPAddressesOutput(ctx context.Context, t *testing.T, env *acctest.Env, cli *acctest.CLI, run []string, active ...string) {
+	t.Helper()
 	out, err := cli.Run(ctx, run, "output", "-json", "ip_addresses")
 	if err != nil {
 		t.Fatalf("output: %v\n%s", err, out)
@@ -104,15 +105,5 @@ func TestAccFleetResourceExample(t *testing.T) {
 	}
 	if len(addresses) != len(active) {
 		t.Errorf("ip_addresses has %d entries, want the %d active devices: %v", len(addresses), len(active), addresses)
-	}
-
-	if out, err := cli.Run(ctx, run, "destroy", "-auto-approve", "-no-color"); err != nil {
-		t.Fatalf("destroy: %v\n%s", err, out)
-	}
-	if err := checkSent(env, thingspace.ActionDisable, 1, active...)(nil); err != nil {
-		t.Error(err)
-	}
-	if err := checkRegistered(env, env.AccountName, thingspace.ServiceDeviceProfile, nil)(nil); err != nil {
-		t.Error(err)
 	}
 }
