@@ -143,8 +143,9 @@ func (t *timedLines) Write(p []byte) (int, error) {
 	}
 }
 
-// phases says when, from its start, a run printed each line that begins a step of one
-// resource's apply (refresh done, change started, change complete): where an update's time goes.
+// phases says when, from its start, a run printed each line that marks a step of one
+// resource's apply (refresh started, change started, change complete, state written): where an
+// update's time goes.
 func (r *run) phases() string {
 	start := r.ended.Add(-r.elapsed)
 	var out []string
